@@ -1,0 +1,1 @@
+"""Loaders: sources (curated Turtle, RDF files, CSV tables) into named graphs."""

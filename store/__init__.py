@@ -1,0 +1,1 @@
+"""Storage: the Store interface the service depends on, and its backends."""
