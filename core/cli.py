@@ -96,7 +96,8 @@ def _sources_from_args(paths: tuple[str, ...], graph: str | None, rdf_format: st
 @click.option("--mapping", type=click.Path(dir_okay=False), help="Column mapping for a CSV table.")
 @click.option("--validate", is_flag=True, help="SHACL-validate raw RDF files too.")
 @click.option("--force", is_flag=True, help="Reload sources even when unchanged.")
-@click.option("--progress/--no-progress", default=None, help="Show a progress bar (default: for big files).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar (default: for big files).")
 @click.pass_context
 def load(ctx: click.Context, sources: tuple[str, ...], graph: str | None, rdf_format: str | None,
          mapping: str | None, validate: bool, force: bool, progress: bool | None) -> None:

@@ -15,6 +15,7 @@ def bundled_sources() -> list[Source]:
         rdf_source(ontology_file(), graph=ONTOLOGY_GRAPH, kind="ontology"),
         rdf_source(shapes_file(), graph=SHAPES_GRAPH, kind="shapes"),
     ]
-    sources += [csv_source(p, kind="reference") for p in sorted((root / "reference").glob("*.toml"))]
+    tables = sorted((root / "reference").glob("*.toml"))
+    sources += [csv_source(p, kind="reference") for p in tables]
     sources += [curated_source(p) for p in sorted((root / "seed").glob("*.ttl"))]
     return sources

@@ -194,14 +194,18 @@ def read_mapping(path: str | Path, table: str | Path | None = None) -> Mapping:
 class _Row:
     """One CSV row with its location, for messages that say file, line and column."""
 
-    def __init__(self, mapping: Mapping, values: dict[str, str], line: int):
+    def __init__(self, mapping: Mapping, values: dict[str, str], line: int,
+                 header: list[str] | None = None):
         self.mapping = mapping
         self.values = values
         self.line = line
+        self.header = header or []
 
     def error(self, message: str, column: str | None = None) -> LoadError:
         where = f"column {column!r}: " if column else ""
-        return LoadError(where + message, source=str(self.mapping.table), line=self.line)
+        number = self.header.index(column) + 1 if column in self.header else None
+        return LoadError(where + message, source=str(self.mapping.table), line=self.line,
+                         column=number)
 
     def fill(self, template: str) -> str | None:
         """Fill ``{column}`` placeholders; None when a placeholder's cell is empty."""
@@ -331,7 +335,8 @@ def mapped_triples(mapping: Mapping, subject_lines: dict[str, int] | None = None
     try:
         header = reader.fieldnames or []
     except csv.Error as exc:
-        raise LoadError(f"not a readable CSV table: {exc}", source=str(mapping.table), line=1)
+        raise LoadError(f"not a readable CSV table: {exc}", source=str(mapping.table),
+                        line=1) from None
     missing = sorted(mapping.required_columns() - set(header))
     if missing:
         raise LoadError(
@@ -348,7 +353,8 @@ def mapped_triples(mapping: Mapping, subject_lines: dict[str, int] | None = None
                     source=str(mapping.table),
                     line=reader.line_num,
                 )
-            yield from _triples(_Row(mapping, values, reader.line_num), subject_lines)
+            row = _Row(mapping, values, reader.line_num, header)
+            yield from _triples(row, subject_lines)
     except csv.Error as exc:
         raise LoadError(str(exc), source=str(mapping.table), line=reader.line_num) from None
 

@@ -48,7 +48,11 @@ def format_by_name(name: str) -> ox.RdfFormat:
 def format_for_path(path: Path, name: str | None = None) -> ox.RdfFormat:
     """The format named explicitly, else the one the file extension says."""
     if name:
-        return format_by_name(name)
+        try:
+            return format_by_name(name)
+        except LoadError as exc:
+            exc.source = str(path)
+            raise
     suffixes = [s.lower() for s in path.suffixes if s.lower() not in {".gz"}]
     for suffix in reversed(suffixes):
         if suffix in EXTENSIONS:

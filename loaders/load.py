@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,7 +45,8 @@ class LoadReport:
 
 
 def count_triples(store: ox.Store, graph: str) -> int:
-    result = store.query(sparql("count_graph"), substitutions={ox.Variable("g"): ox.NamedNode(graph)})
+    result = store.query(sparql("count_graph"),
+                         substitutions={ox.Variable("g"): ox.NamedNode(graph)})
     return int(next(iter(result))["n"].value)
 
 
@@ -154,6 +156,7 @@ def load_sources(
             report.snapshot = current.name
             return report
         snapshot = snapshots.begin()
+        store: ox.Store | None = None
         try:
             store = ox.Store(str(snapshot.path))
             loaded = 0
@@ -168,18 +171,22 @@ def load_sources(
             if dry_run or any(s.validate for s in todo):
                 validate_graphs(store, metadata.validated_graphs(store), todo)
             if dry_run:
-                del store
+                store = None
                 snapshots.discard(snapshot)
                 return report
             if loaded >= OPTIMIZE_ABOVE_TRIPLES:
                 log.info("optimizing the store after loading %d triples", loaded)
                 store.optimize()
             store.flush()
-            del store
+            store = None
             snapshots.publish(snapshot)
             report.snapshot = snapshot.name
-        except BaseException:
-            store = None
+        except BaseException as exc:
+            # Close the half-written store before deleting its folder: the frames in the
+            # traceback would keep it open, so RocksDB would go on holding its lock (and
+            # writing) in a folder that the next load in this process reuses.
+            traceback.clear_frames(exc.__traceback__)
+            del store
             snapshots.discard(snapshot)
             raise
     return report
