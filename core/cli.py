@@ -255,5 +255,32 @@ def stats(ctx: click.Context, output_format: str) -> None:
         out.write(f"snapshot {snapshot}: {len(records)} graphs, {total:,} triples\n")
 
 
+@cli.command(cls=Command)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--workers", type=int, default=None,
+              help=f"gunicorn worker processes (default: ${SETTINGS_BY_NAME['workers'].env_var} "
+              f"or {SETTINGS_BY_NAME['workers'].default}).")
+@click.option("--threads", type=int, default=None,
+              help=f"Threads per worker (default: ${SETTINGS_BY_NAME['threads'].env_var} "
+              f"or {SETTINGS_BY_NAME['threads'].default}).")
+@click.option("--write-token", default=None, help="Enable writes with this bearer token.")
+@click.option("--query-time-limit", type=float, default=None, help="Seconds per query.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int | None, threads: int | None,
+          write_token: str | None, query_time_limit: float | None) -> None:
+    """Run the web service with gunicorn (SPARQL endpoint, graph store, pages)."""
+    from tillvaxtgraf.service.wsgi import GunicornServer
+    from tillvaxtgraf.store.embedded import ensure_snapshot
+
+    settings = _settings(ctx).replace(workers=workers, threads=threads, write_token=write_token,
+                                      query_time_limit=query_time_limit)
+    if settings.backend == "embedded":
+        ensure_snapshot(settings.store)
+    click.echo(f"serving on http://{host}:{port}/ (SPARQL endpoint: http://{host}:{port}/sparql)",
+               err=True)
+    GunicornServer(settings, host, port, settings.workers, settings.threads).run()
+
+
 def main() -> None:
     cli(prog_name="tillvaxtgraf")

@@ -42,8 +42,10 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("store", "tillvaxtgraf-store", "Folder of the embedded store (snapshots, search index)."),
-    Setting("backend", "embedded", "Storage backend: 'embedded' (pyoxigraph) or 'sparql' (remote)."),
+    Setting("store", "tillvaxtgraf-store",
+            "Folder of the embedded store (snapshots, search index)."),
+    Setting("backend", "embedded",
+            "Storage backend: 'embedded' (pyoxigraph) or 'sparql' (remote)."),
     Setting("query_url", "", "Remote backend: SPARQL 1.1 query endpoint URL."),
     Setting("update_url", "", "Remote backend: SPARQL 1.1 update endpoint URL."),
     Setting("gsp_url", "", "Remote backend: Graph Store HTTP Protocol endpoint URL."),

@@ -1,0 +1,138 @@
+"""``/sparql``: the SPARQL 1.1 Protocol endpoint, its service description and form."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+
+from tillvaxtgraf.errors import QueryRefused
+from tillvaxtgraf.service.auth import require_write_token
+from tillvaxtgraf.service.cors import add_cors, preflight
+from tillvaxtgraf.service.extension import get_store
+from tillvaxtgraf.service.http_errors import HttpError
+from tillvaxtgraf.service.negotiation import (
+    FORMAT_NAMES,
+    GRAPH_TYPES,
+    RESULT_TYPES,
+    choose,
+    choose_format,
+)
+from tillvaxtgraf.service.sparql.description import GRAPH_SERIALIZATIONS, describe_service
+from tillvaxtgraf.service.sparql.protocol import Operation, parse_operation
+from tillvaxtgraf.service.streaming import etag_for, not_modified, stream_answer
+from tillvaxtgraf.store.base import GRAPH_FORMATS, RESULT_FORMATS, QueryRequest
+from tillvaxtgraf.store.sparql import sparql
+from tillvaxtgraf.store.sparql_text import SparqlShape, inspect, refused_targets
+
+blueprint = Blueprint("sparql", __name__)
+METHODS = "GET, HEAD, POST, OPTIONS"
+
+
+def _refuse_remote(shape: SparqlShape) -> None:
+    refused = refused_targets(shape, current_app.config["SETTINGS"].service_allow)
+    if refused:
+        kind = "SERVICE" if shape.services else "LOAD"
+        raise QueryRefused(
+            f"{kind} <{refused[0]}> is not allowed: this endpoint does not reach other "
+            "servers unless the operator's allow-list (TILLVAXTGRAF_SERVICE_ALLOW) names them"
+        )
+
+
+def _result_format(shape: SparqlShape) -> str:
+    """The format for this query's answer, from ?format= or the Accept header."""
+    graph_answer = shape.form in ("CONSTRUCT", "DESCRIBE")
+    types = GRAPH_TYPES if graph_answer else RESULT_TYPES
+    allowed = GRAPH_FORMATS if graph_answer else RESULT_FORMATS
+    asked = request.args.get("format")
+    if not asked and request.method == "POST" and request.mimetype.endswith("urlencoded"):
+        asked = request.form.get("format")
+    if asked:
+        name = FORMAT_NAMES.get(asked.lower()) or types.get(asked.lower())
+        if name is None or name not in allowed:
+            raise HttpError(406, f"format={asked!r} cannot be given for a "
+                            f"{shape.form or 'query'} answer; available: "
+                            f"{', '.join(allowed)}")
+        return name
+    default = "turtle" if graph_answer else "json"
+    chosen = choose_format(request.headers.get("Accept"), types, default)
+    if chosen is None:
+        raise HttpError(406, "none of the media types in the Accept header can be given "
+                        f"for a {shape.form or 'query'} answer; available: "
+                        f"{', '.join(dict.fromkeys(types))}")
+    return chosen
+
+
+def _run_query(operation: Operation) -> Response:
+    shape = inspect(operation.text)
+    if shape.is_update:
+        raise HttpError(400, "this is a SPARQL update, sent as a query: send it in the "
+                        "'update' form field or as application/sparql-update")
+    _refuse_remote(shape)
+    result_format = _result_format(shape)
+    store = get_store()
+    etag = None
+    if request.method in ("GET", "HEAD"):
+        etag = etag_for(store.version(), request.full_path, result_format)
+        if not_modified(etag):
+            response = Response(status=304)
+            response.set_etag(etag)
+            return add_cors(response, METHODS)
+    answer = store.query(
+        QueryRequest(operation.text, operation.default_graphs, operation.named_graphs),
+        result_format,
+    )
+    response = stream_answer(answer, {"Vary": "Accept"})
+    if etag:
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
+    else:
+        response.headers["Cache-Control"] = "no-store"
+    return add_cors(response, METHODS)
+
+
+def _run_update(operation: Operation) -> Response:
+    require_write_token()
+    if operation.using_graphs or operation.using_named_graphs:
+        raise HttpError(400, "using-graph-uri and using-named-graph-uri are not supported "
+                        "here: write USING / USING NAMED clauses in the update itself")
+    shape = inspect(operation.text)
+    if shape.form is not None and not shape.is_update:
+        raise HttpError(400, "this is a SPARQL query, sent as an update: send it in the "
+                        "'query' parameter or as application/sparql-query")
+    _refuse_remote(shape)
+    get_store().update(operation.text)
+    return Response(status=204)
+
+
+def _description() -> Response:
+    settings = current_app.config["SETTINGS"]
+    offered = ["text/turtle", "application/ld+json", "application/rdf+xml",
+               "application/n-triples", "text/html"]
+    media = choose(request.headers.get("Accept"), offered) or "text/turtle"
+    if request.args.get("format"):
+        name = FORMAT_NAMES.get(request.args["format"].lower())
+        if name not in GRAPH_SERIALIZATIONS:
+            raise HttpError(406, "the service description is available as turtle, jsonld, "
+                            "rdfxml or ntriples")
+        media = GRAPH_FORMATS[name]
+    if media == "text/html":
+        return render_template("sparql/editor.html", endpoint=url_for("sparql.endpoint"))
+    _, rows = get_store().select(sparql("named_graphs"))
+    endpoint = url_for("sparql.endpoint", _external=True)
+    graph = describe_service(endpoint, settings, [r["g"].value for r in rows if "g" in r])
+    name = next(k for k, v in GRAPH_FORMATS.items() if v == media)
+    body = graph.serialize(format=GRAPH_SERIALIZATIONS[name])
+    response = Response(body, content_type=media + "; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    return add_cors(response, METHODS)
+
+
+@blueprint.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS"])
+def endpoint() -> Response:
+    if request.method == "OPTIONS":
+        return preflight(METHODS)
+    operation = parse_operation(request)
+    if operation.kind == "query":
+        return _run_query(operation)
+    if operation.kind == "update":
+        return _run_update(operation)
+    return _description()

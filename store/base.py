@@ -1,0 +1,141 @@
+"""The Store interface: everything the service may ask of storage.
+
+The service depends on this interface only, so every surface works on the embedded
+pyoxigraph store and on a remote SPARQL 1.1 store alike. Answers are bytes in a
+requested format (streamed) or rows of backend-neutral terms.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tillvaxtgraf.store.terms import Row, Term
+
+RESULT_FORMATS = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+}
+GRAPH_FORMATS = {
+    "turtle": "text/turtle",
+    "ntriples": "application/n-triples",
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
+    "rdfxml": "application/rdf+xml",
+    "jsonld": "application/ld+json",
+}
+DATASET_FORMATS = {"nquads", "trig"}
+
+
+@dataclass
+class QueryRequest:
+    """A query and the dataset it runs over.
+
+    Without dataset lists, the default graph is the union of all graphs (as Fuseki's
+    union default graph); a query's own FROM/FROM NAMED clauses are honoured.
+    """
+
+    query: str
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    substitutions: dict[str, Term] = field(default_factory=dict)
+
+
+@dataclass
+class Answer:
+    """A query answer as bytes: ``kind`` is 'solutions', 'boolean' or 'graph'."""
+
+    kind: str
+    format: str
+    chunks: Iterator[bytes]
+
+    @property
+    def media_type(self) -> str:
+        return RESULT_FORMATS.get(self.format) or GRAPH_FORMATS[self.format]
+
+    def read(self) -> bytes:
+        return b"".join(self.chunks)
+
+    def close(self) -> None:
+        close = getattr(self.chunks, "close", None)
+        if close:
+            close()
+
+
+@dataclass
+class WriteResult:
+    created: bool = False
+    existed: bool = False
+    triples: int = 0
+
+
+class Store(ABC):
+    """Storage as the service sees it."""
+
+    @abstractmethod
+    def query(self, request: QueryRequest, result_format: str,
+              timeout: float | None = None) -> Answer:
+        """Run a query; the answer's first chunk is ready (errors are raised here)."""
+
+    @abstractmethod
+    def update(self, update: str, timeout: float | None = None) -> None:
+        """Run a SPARQL update atomically: all of it is visible at once, or none."""
+
+    @abstractmethod
+    def graph_exists(self, graph: str | None) -> bool:
+        """Whether a named graph (None: the default graph) holds any triple."""
+
+    @abstractmethod
+    def get_graph(self, graph: str | None, rdf_format: str,
+                  timeout: float | None = None) -> Answer:
+        """One graph's triples (None: the store's own default graph)."""
+
+    @abstractmethod
+    def write_graph(self, graph: str | None, data: Path, rdf_format: str, *,
+                    replace: bool) -> WriteResult:
+        """Replace (PUT) or add to (POST) one graph with an RDF file, atomically."""
+
+    @abstractmethod
+    def delete_graph(self, graph: str | None) -> WriteResult:
+        """Remove one graph (None: empty the default graph)."""
+
+    @abstractmethod
+    def version(self) -> str:
+        """Changes whenever the data changes: for ETags and index freshness."""
+
+    @abstractmethod
+    def health(self) -> dict[str, object]:
+        """A small report: is the store reachable, what does it hold."""
+
+    def close(self) -> None:  # noqa: B027 - optional for backends
+        """Release processes and connections."""
+
+    # Conveniences built on query(): the same for every backend.
+
+    def select(self, query: str, bindings: dict[str, Term] | None = None, *,
+               timeout: float | None = None, default_graphs: list[str] | None = None,
+               ) -> tuple[list[str], list[Row]]:
+        request = QueryRequest(query, default_graphs=default_graphs,
+                               substitutions=dict(bindings or {}))
+        data = json.loads(self.query(request, "json", timeout).read())
+        variables = data["head"].get("vars", [])
+        rows = [
+            {name: Term.from_json(value) for name, value in binding.items()}
+            for binding in data.get("results", {}).get("bindings", [])
+        ]
+        return variables, rows
+
+    def ask(self, query: str, bindings: dict[str, Term] | None = None, *,
+            timeout: float | None = None) -> bool:
+        request = QueryRequest(query, substitutions=dict(bindings or {}))
+        return bool(json.loads(self.query(request, "json", timeout).read())["boolean"])
+
+    def construct(self, query: str, bindings: dict[str, Term] | None = None, *,
+                  timeout: float | None = None, rdf_format: str = "ntriples") -> bytes:
+        request = QueryRequest(query, substitutions=dict(bindings or {}))
+        return self.query(request, rdf_format, timeout).read()

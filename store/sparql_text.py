@@ -1,0 +1,99 @@
+"""A small SPARQL lexer: what a query asks for, told before it runs.
+
+Why: the engine would follow ``SERVICE`` and ``LOAD`` to the network, and it ignores a
+query's own ``FROM`` when the union default graph is switched on. Looking at the
+keywords (outside strings, IRIs and comments) tells the service both in microseconds,
+for any backend.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(
+    r"""
+    (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+      |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:[\w\-.:%\\\u00B7-\uFFFF]*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<other>\S)
+    """,
+    re.VERBOSE,
+)
+
+QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_WORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY",
+                "WITH"}
+
+
+@dataclass
+class SparqlShape:
+    """What the lexer saw: the form, the remote targets, the dataset clauses."""
+
+    form: str | None = None
+    is_update: bool = False
+    services: list[str] = field(default_factory=list)
+    loads: list[str] = field(default_factory=list)
+    has_dataset_clause: bool = False
+    prefixes: dict[str, str] = field(default_factory=dict)
+
+
+def inspect(text: str) -> SparqlShape:
+    """Look at a query or update without running it (never raises on bad syntax)."""
+    shape = SparqlShape()
+    tokens = [
+        (m.lastgroup, m.group())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("comment",)
+    ]
+    for index, (kind, value) in enumerate(tokens):
+        if kind != "word":
+            continue
+        word = value.upper()
+        following = tokens[index + 1] if index + 1 < len(tokens) else (None, "")
+        if word == "PREFIX" and index + 2 < len(tokens):
+            name, iri = tokens[index + 1][1], tokens[index + 2][1]
+            if iri.startswith("<"):
+                shape.prefixes[name.rstrip(":")] = iri[1:-1]
+        if shape.form is None and not shape.is_update:
+            if word in QUERY_FORMS:
+                shape.form = word
+            elif word in UPDATE_WORDS:
+                shape.is_update = True
+        if word == "SERVICE":
+            target = following
+            if target[1].upper() == "SILENT" and index + 2 < len(tokens):
+                target = tokens[index + 2]
+            shape.services.append(_target(target, shape.prefixes))
+        elif word == "LOAD":
+            target = following
+            if target[1].upper() == "SILENT" and index + 2 < len(tokens):
+                target = tokens[index + 2]
+            shape.loads.append(_target(target, shape.prefixes))
+        elif word == "FROM" and shape.form is not None:
+            shape.has_dataset_clause = True
+    return shape
+
+
+def _target(token: tuple[str | None, str], prefixes: dict[str, str]) -> str:
+    kind, value = token
+    if kind == "iri":
+        return value[1:-1]
+    if kind == "pname":
+        prefix, local = value.split(":", 1)
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+    return value  # a variable or something unknown: never on an allow-list
+
+
+def allowed(target: str, allow_list: tuple[str, ...] | list[str]) -> bool:
+    return any(target.startswith(prefix) for prefix in allow_list if prefix)
+
+
+def refused_targets(shape: SparqlShape, allow_list: tuple[str, ...] | list[str]) -> list[str]:
+    """SERVICE and LOAD targets that the allow-list does not name."""
+    return [t for t in shape.services + shape.loads if not allowed(t, allow_list)]
