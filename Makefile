@@ -1,0 +1,35 @@
+# Two commands for a fresh machine (Python 3.11+):
+#   make run    set up, load the bundled data into the embedded store, serve on 127.0.0.1:5000
+#   make test   set up (including system packages the tests use) and run the whole test suite
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: setup run test lint system-deps clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed
+
+run: setup
+	$(BIN)/tillvaxtgraf load
+	$(BIN)/tillvaxtgraf serve --host $(HOST) --port $(PORT)
+
+system-deps:
+	@bash .ci/system-deps
+
+lint: setup
+	$(BIN)/ruff check .
+
+test: setup system-deps lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) tillvaxtgraf-store .pytest_cache
