@@ -97,3 +97,54 @@ def allowed(target: str, allow_list: tuple[str, ...] | list[str]) -> bool:
 def refused_targets(shape: SparqlShape, allow_list: tuple[str, ...] | list[str]) -> list[str]:
     """SERVICE and LOAD targets that the allow-list does not name."""
     return [t for t in shape.services + shape.loads if not allowed(t, allow_list)]
+
+
+def _select_parts(text: str) -> tuple[int, str] | None:
+    """Where the top-level SELECT starts, and its projection rewritten as plain names."""
+    depth = 0
+    start = None
+    projection: list[str] = []
+    pending_as = False
+    for match in _TOKEN.finditer(text):
+        kind, value = match.lastgroup, match.group()
+        if kind == "comment":
+            continue
+        if start is None:
+            if kind == "word" and value.upper() == "SELECT":
+                start = match.start()
+            elif kind == "word" and value.upper() in QUERY_FORMS:
+                return None
+            continue
+        if kind == "other" and value == "(":
+            depth += 1
+        elif kind == "other" and value == ")":
+            depth -= 1
+        elif depth == 0 and (value == "{" or (kind == "word" and value.upper() in
+                                              ("WHERE", "FROM"))):
+            break
+        elif kind == "other" and value == "*" and depth == 0:
+            projection = ["*"]
+        elif kind == "word" and value.upper() == "AS":
+            pending_as = True
+        elif kind == "var" and (depth == 0 or pending_as):
+            projection.append("?" + value[1:])
+            pending_as = False
+    if start is None or not projection:
+        return None
+    return start, " ".join(projection)
+
+
+def with_row_limit(text: str, shape: SparqlShape, limit: int) -> str:
+    """A SELECT capped at ``limit`` rows, same variables in the same order.
+
+    The original query becomes a subquery, so its own LIMIT, ORDER BY and VALUES keep
+    their meaning. Queries with FROM clauses (not allowed in subqueries) are left alone.
+    """
+    if limit <= 0 or shape.form != "SELECT" or shape.has_dataset_clause:
+        return text
+    parts = _select_parts(text)
+    if parts is None:
+        return text
+    start, projection = parts
+    return (f"{text[:start]}SELECT {projection} WHERE {{\n{text[start:]}\n}}\n"
+            f"LIMIT {int(limit)}")

@@ -21,7 +21,12 @@ from tillvaxtgraf.service.sparql.protocol import Operation, parse_operation
 from tillvaxtgraf.service.streaming import etag_for, not_modified, stream_answer
 from tillvaxtgraf.store.base import GRAPH_FORMATS, RESULT_FORMATS, QueryRequest
 from tillvaxtgraf.store.sparql import sparql
-from tillvaxtgraf.store.sparql_text import SparqlShape, inspect, refused_targets
+from tillvaxtgraf.store.sparql_text import (
+    SparqlShape,
+    inspect,
+    refused_targets,
+    with_row_limit,
+)
 
 blueprint = Blueprint("sparql", __name__)
 METHODS = "GET, HEAD, POST, OPTIONS"
@@ -76,11 +81,16 @@ def _run_query(operation: Operation) -> Response:
             response = Response(status=304)
             response.set_etag(etag)
             return add_cors(response, METHODS)
+    limit = current_app.config["SETTINGS"].result_limit
+    text = with_row_limit(operation.text, shape, limit)
     answer = store.query(
-        QueryRequest(operation.text, operation.default_graphs, operation.named_graphs),
+        QueryRequest(text, operation.default_graphs, operation.named_graphs),
         result_format,
     )
-    response = stream_answer(answer, {"Vary": "Accept"})
+    headers = {"Vary": "Accept"}
+    if text is not operation.text:
+        headers["X-Row-Limit"] = str(limit)
+    response = stream_answer(answer, headers)
     if etag:
         response.set_etag(etag)
         response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
