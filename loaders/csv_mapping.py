@@ -129,7 +129,9 @@ def read_mapping(path: str | Path, table: str | Path | None = None) -> Mapping:
             prefix, local = name.split(":", 1)
             if prefix in prefixes and not local.startswith("//"):
                 return prefixes[prefix] + local
-        if not is_valid_iri(name):
+        # "tgg:amount" is a valid IRI, but almost surely a mistyped prefix: refuse it.
+        looks_prefixed = "://" not in name and not name.startswith(("urn:", "mailto:"))
+        if looks_prefixed or not is_valid_iri(name):
             raise _fail(path, f"{name!r} is neither a known prefixed name nor an IRI")
         return name
 
