@@ -1,0 +1,1 @@
+"""The named questions: one ``.rq`` file each, with grlc-style ``#+`` decorators."""
