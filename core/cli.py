@@ -158,19 +158,53 @@ def write_rows(variables: list[str], rows: list[list[str]], output_format: str, 
         out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
 
 
+def _run_named(settings: Settings, name: str, params: tuple[str, ...], output_format: str) -> None:
+    from tillvaxtgraf.queries.catalog import get_query, run_named
+    from tillvaxtgraf.service.extension import open_store
+
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.UsageError(f"--param takes key=value, got {item!r}")
+        values[key] = value
+    named = get_query(name)
+    store = open_store(settings)
+    try:
+        answer = run_named(store, named, values, max_rows=0)
+    finally:
+        store.close()
+    out = click.get_text_stream("stdout")
+    if answer.boolean is not None:
+        write_rows(["ask"], [["true" if answer.boolean else "false"]], output_format, out)
+        return
+    rows = [[row[c].value if c in row else "" for c in answer.columns] for row in answer.rows]
+    write_rows(answer.columns, rows, output_format, out)
+
+
 @cli.command(cls=Command)
 @click.argument("query")
+@click.option("--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A named query's parameter (repeatable).")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
               default="table", show_default=True, help="Output for SELECT and ASK.")
 @click.pass_context
-def query(ctx: click.Context, query: str, output_format: str) -> None:
-    """Run a SPARQL QUERY (text or a .rq file) over all graphs of the store.
+def query(ctx: click.Context, query: str, params: tuple[str, ...], output_format: str) -> None:
+    """Run QUERY: a named query from the catalog, SPARQL text, or a .rq file.
 
-    SELECT and ASK print a table, CSV or JSON; CONSTRUCT and DESCRIBE print N-Triples.
+    Named queries take --param key=value. SELECT and ASK print a table, CSV or JSON;
+    CONSTRUCT and DESCRIBE print N-Triples. Queries see the union of all graphs.
     """
     from tillvaxtgraf.errors import QuerySyntaxError
+    from tillvaxtgraf.queries.catalog import load_catalog
     from tillvaxtgraf.store.embedded import open_read_only
 
+    if query in load_catalog():
+        _run_named(_settings(ctx), query, params, output_format)
+        return
+    if params:
+        raise click.UsageError(f"--param is for named queries; {query!r} is not one "
+                               "(see 'tillvaxtgraf queries')")
     text = _read_query(query)
     _, store = open_read_only(_settings(ctx).store)
     try:
@@ -188,6 +222,22 @@ def query(ctx: click.Context, query: str, output_format: str) -> None:
         buffer = io.BytesIO()
         ox.serialize(result, buffer, ox.RdfFormat.N_TRIPLES)
         out.write(buffer.getvalue().decode("utf-8"))
+
+
+@cli.command(cls=Command)
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
+              default="table", show_default=True)
+def queries(output_format: str) -> None:
+    """List the catalog of named queries with their parameters."""
+    from tillvaxtgraf.queries.catalog import load_catalog
+
+    rows = [
+        [q.name, q.summary, ", ".join(p.name + ("*" if p.required else "") + ":" + p.type_label
+                                      for p in q.parameters)]
+        for q in load_catalog().values()
+    ]
+    write_rows(["name", "question", "parameters"], rows, output_format,
+               click.get_text_stream("stdout"))
 
 
 @cli.command(cls=Command)

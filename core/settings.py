@@ -56,6 +56,7 @@ SETTINGS: tuple[Setting, ...] = (
             secret=True),
     Setting("query_time_limit", 30.0, "Seconds a query may run before it is stopped.", float),
     Setting("result_limit", 2_000_000, "Most rows a SELECT answer returns (0: no limit).", int),
+    Setting("max_returned_rows", 1000, "Most rows a named query or HTML table returns.", int),
     Setting("max_request_bytes", 1_048_576, "Largest request body accepted, in bytes.", int),
     Setting("max_upload_bytes", 268_435_456, "Largest graph-store upload, in bytes (with token).",
             int),

@@ -18,6 +18,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
                test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment unless given, then the blueprints."""
     from tillvaxtgraf.service import http_errors
+    from tillvaxtgraf.service.api.views import blueprint as api
     from tillvaxtgraf.service.extension import StoreExtension
     from tillvaxtgraf.service.graph_store.views import blueprint as graph_store
     from tillvaxtgraf.service.meta.views import blueprint as meta
@@ -28,8 +29,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.config.update(
         SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
-        JSON_SORT_KEYS=False,
     )
+    app.json.sort_keys = False
     if test_config:
         app.config.update(test_config)
     logging.getLogger("tillvaxtgraf").setLevel(settings.log_level.upper())
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.register_blueprint(sparql)
     app.register_blueprint(graph_store)
     app.register_blueprint(meta)
+    app.register_blueprint(api)
 
     @app.before_request
     def _start_timer() -> None:

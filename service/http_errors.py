@@ -18,6 +18,7 @@ from tillvaxtgraf.errors import (
     StoreUnavailable,
     TillvaxtgrafError,
 )
+from tillvaxtgraf.queries.catalog import ParameterError, UnknownQuery
 from tillvaxtgraf.service.negotiation import prefers_json
 from tillvaxtgraf.store.embedded_backend import BadData, FormatMismatch
 
@@ -36,6 +37,8 @@ class HttpError(TillvaxtgrafError):
 
 STATUS = [
     (HttpError, None),
+    (ParameterError, 400),
+    (UnknownQuery, 404),
     (QuerySyntaxError, 400),
     (BadData, 400),
     (LoadError, 400),
