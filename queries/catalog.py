@@ -181,9 +181,11 @@ class NamedQuery:
                 raw = raw[0]
             if raw is not None and not isinstance(raw, str):
                 raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
-            if raw is None or raw == "":
+            if raw == "":
+                raise ParameterError(param.name, "is empty: give a value or leave it out")
+            if raw is None:
                 raw = param.default
-            if raw is None or raw == "":
+            if raw is None:
                 if param.required:
                     raise ParameterError(param.name, "is required")
                 continue

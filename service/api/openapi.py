@@ -47,6 +47,11 @@ def _schema(param: Parameter) -> dict[str, Any]:
     return schema
 
 
+def schema_type(param: Parameter) -> str:
+    """The JSON type of a parameter's values."""
+    return _schema(param).get("type", "string")
+
+
 def _answers() -> dict[str, Any]:
     return {
         "application/json": {"schema": {"$ref": "#/components/schemas/RowsAnswer"}},

@@ -15,7 +15,7 @@ from tillvaxtgraf.queries.catalog import (
     load_catalog,
     run_named,
 )
-from tillvaxtgraf.service.api.openapi import openapi_document
+from tillvaxtgraf.service.api.openapi import openapi_document, schema_type
 from tillvaxtgraf.service.api.results import ANSWER_TYPES, csv_text, rows_json, sparql_json
 from tillvaxtgraf.service.cors import add_cors, preflight
 from tillvaxtgraf.service.extension import get_store
@@ -61,15 +61,34 @@ def _values() -> dict[str, Any]:
                 raise HttpError(400, f"the JSON body is not valid JSON: {exc}") from None
             if not isinstance(body, dict):
                 raise HttpError(400, "the JSON body must be an object of parameter values")
-            values.update(body)
+            values.update(_json_values(body))
         elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
             values.update({k: v if len(v) > 1 else v[0] for k, v in request.form.lists()})
         elif request.content_length:
             raise HttpError(415, "send parameters as application/json, a form, or in the URL")
-    for key, value in values.items():
-        if value is not None and not isinstance(value, str | int | float | bool | list):
-            raise HttpError(400, f"parameter '{key}': give a string, number or boolean")
     return values
+
+
+JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "integer": (int,), "number": (int, float), "boolean": (bool,), "string": (str,),
+}
+
+
+def _json_values(body: dict[str, Any]) -> dict[str, Any]:
+    """JSON values must have the type the OpenAPI document gives their parameter."""
+    query = get_query(request.view_args["name"]) if request.view_args else None
+    checked = {}
+    for key, value in body.items():
+        param = query.parameter(key) if query else None
+        expected = "string"
+        if param is not None:
+            expected = schema_type(param)
+        allowed = JSON_TYPES[expected]
+        wrong_bool = isinstance(value, bool) and bool not in allowed
+        if not isinstance(value, allowed) or wrong_bool:
+            raise ParameterError(key, f"expected a JSON {expected}, got {json.dumps(value)}")
+        checked[key] = value
+    return checked
 
 
 def _answer_format(values: dict[str, Any]) -> str:
@@ -112,8 +131,7 @@ def _page(query: NamedQuery, values: dict[str, Any], run: bool) -> tuple[str, in
 @blueprint.route("/queries/<name>")
 def query_page(name: str) -> tuple[str, int]:
     query = get_query(name)
-    values = _values()
-    values.pop("format", None)
+    values = {k: v for k, v in _values().items() if v != "" and k != "format"}
     run = bool(values) or not any(p.required and p.default is None for p in query.parameters)
     return _page(query, values, run)
 
