@@ -79,7 +79,7 @@ def _sources_from_args(paths: tuple[str, ...], graph: str | None, rdf_format: st
         path = Path(raw)
         if path.suffix.lower() == ".toml":
             sources.append(csv_source(path))
-        elif path.suffix.lower() in {".csv", ".tsv", ".txt"} or mapping:
+        elif mapping or (path.suffix.lower() in {".csv", ".tsv", ".txt"} and not rdf_format):
             if not mapping:
                 raise LoadError("a CSV table needs --mapping FILE.toml", source=raw)
             sources.append(csv_source(mapping, path))

@@ -47,7 +47,8 @@ class LoadReport:
 def count_triples(store: ox.Store, graph: str) -> int:
     result = store.query(sparql("count_graph"),
                          substitutions={ox.Variable("g"): ox.NamedNode(graph)})
-    return int(next(iter(result))["n"].value)
+    row = next(iter(result), None)  # no row at all for an empty graph
+    return int(row["n"].value) if row is not None else 0
 
 
 def _syntax_error(source: Source, path: Path, exc: SyntaxError) -> LoadError:

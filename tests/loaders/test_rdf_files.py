@@ -429,3 +429,16 @@ def test_a_failed_first_load_publishes_nothing(tmp_path: Path) -> None:
     snapshots = SnapshotDir(store_dir)
     assert snapshots.current_name() is None
     assert list(snapshots.snapshots.iterdir()) == []
+
+
+def test_a_dataset_file_with_only_named_graphs(tmp_path: Path, counts, state) -> None:
+    path = write(tmp_path / "named.nq", f'<{EX}a> <{EX}p> "x" <{EX}g1> .\n')
+    store_dir = tmp_path / "store"
+    report = load_sources(store_dir, [rdf_source(path, graph=TARGET)], progress=False)
+    # The target graph is empty but described, so that loading the file again is a no-op.
+    assert {r.graph: r.triples for r in report.graphs} == {TARGET: 0, EX + "g1": 1}
+    (record,) = record_of(current_store(store_dir), TARGET)
+    assert record["triples"].value == "0"
+    before = state(store_dir)
+    again = load_sources(store_dir, [rdf_source(path, graph=TARGET)], progress=False)
+    assert not again.changed and state(store_dir) == before
