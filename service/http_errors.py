@@ -20,7 +20,7 @@ from tillvaxtgraf.errors import (
 )
 from tillvaxtgraf.queries.catalog import ParameterError, UnknownQuery
 from tillvaxtgraf.service.negotiation import prefers_json
-from tillvaxtgraf.store.embedded_backend import BadData, FormatMismatch
+from tillvaxtgraf.store.embedded_backend import BadData, FormatMismatch, UpdateFailed
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ STATUS = [
     (UnknownQuery, 404),
     (QuerySyntaxError, 400),
     (BadData, 400),
+    (UpdateFailed, 400),
     (LoadError, 400),
     (FormatMismatch, 406),
     (QueryRefused, 403),
@@ -99,6 +100,10 @@ def http_exception(error: HTTPException) -> Response:
     message = error.description or _titles(status)
     if status == 413:
         message = "the request body is larger than this endpoint accepts"
+    elif status == 405:
+        allowed = ", ".join(getattr(error, "valid_methods", None) or [])
+        message = f"{request.method} is not allowed on {request.path}" + (
+            f"; use {allowed}" if allowed else "")
     response = error_response(status, {"status": status, "title": _titles(status),
                                        "error": type(error).__name__, "message": message})
     for name, value in error.get_headers():

@@ -44,6 +44,10 @@ class QueryRequest:
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
     substitutions: dict[str, Term] = field(default_factory=dict)
+    base_iri: str | None = None  # relative IRIs in the query resolve against it
+    # The text the client sent, when ``query`` is the service's rewrite of it: syntax
+    # errors are reported at their line and column in this text.
+    original: str | None = None
 
 
 @dataclass
@@ -83,8 +87,13 @@ class Store(ABC):
         """Run a query; the answer's first chunk is ready (errors are raised here)."""
 
     @abstractmethod
-    def update(self, update: str, timeout: float | None = None) -> None:
-        """Run a SPARQL update atomically: all of it is visible at once, or none."""
+    def update(self, update: str, timeout: float | None = None,
+               base_iri: str | None = None, original: str | None = None) -> None:
+        """Run a SPARQL update atomically: all of it is visible at once, or none.
+
+        Relative IRIs in the update resolve against ``base_iri`` when it is given;
+        ``original`` is the client's text when ``update`` is a rewrite of it.
+        """
 
     @abstractmethod
     def graph_exists(self, graph: str | None) -> bool:

@@ -26,7 +26,7 @@ from tillvaxtgraf.store import frames
 from tillvaxtgraf.store.base import Answer, QueryRequest, Store, WriteResult
 from tillvaxtgraf.store.embedded import ensure_snapshot
 from tillvaxtgraf.store.snapshots import SnapshotDir
-from tillvaxtgraf.store.sparql_text import inspect
+from tillvaxtgraf.store.sparql_text import clear_silently, inspect
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,10 @@ class BadData(TillvaxtgrafError):
     """Uploaded RDF could not be parsed."""
 
 
+class UpdateFailed(TillvaxtgrafError):
+    """A well-formed update could not be applied (e.g. DROP of a graph that is absent)."""
+
+
 def error_from(payload: dict) -> TillvaxtgrafError:
     kind = payload.get("error")
     message = payload.get("message", "unknown error")
@@ -52,7 +56,9 @@ def error_from(payload: dict) -> TillvaxtgrafError:
         return BadData(message, line=payload.get("line"), column=payload.get("column"))
     if kind == "busy":
         return StoreBusy(message, hint="try again when the other write has finished")
-    if kind in ("query", "update"):
+    if kind == "update":
+        return UpdateFailed(message)
+    if kind == "query":
         return QueryRefused(message)
     return StoreUnavailable(message)
 
@@ -244,6 +250,8 @@ class EmbeddedStore(Store):
             "named_graphs": request.named_graphs,
             "has_dataset_clause": shape.has_dataset_clause,
             "substitutions": {k: v.to_json() for k, v in request.substitutions.items()},
+            "base_iri": request.base_iri,
+            "original": request.original,
         }
         header, worker, deadline = self._call(message, timeout)
         limit = self.default_timeout if timeout is None else timeout
@@ -257,8 +265,14 @@ class EmbeddedStore(Store):
     def _write(self, request: dict, timeout: float | None) -> dict:
         return self._simple({**request, "root": str(self.root.root)}, timeout)
 
-    def update(self, update: str, timeout: float | None = None) -> None:
-        self._write({"op": "update", "update": update}, timeout)
+    def update(self, update: str, timeout: float | None = None,
+               base_iri: str | None = None, original: str | None = None) -> None:
+        # pyoxigraph fails CLEAR on a graph it has never seen; to the service a graph
+        # exists while it holds triples, so clearing an absent graph is a no-op.
+        text = clear_silently(update)
+        original = original or (update if text != update else None)
+        self._write({"op": "update", "update": text, "base_iri": base_iri,
+                     "original": original}, timeout)
 
     def graph_exists(self, graph: str | None) -> bool:
         header = self._simple(

@@ -148,3 +148,81 @@ def with_row_limit(text: str, shape: SparqlShape, limit: int) -> str:
     start, projection = parts
     return (f"{text[:start]}SELECT {projection} WHERE {{\n{text[start:]}\n}}\n"
             f"LIMIT {int(limit)}")
+
+
+class DatasetConflict(ValueError):
+    """An update names its own dataset (USING, USING NAMED, WITH) and the protocol does too."""
+
+
+def with_using(update: str, using: list[str], using_named: list[str]) -> str:
+    """The update with the protocol's using-graph-uri / using-named-graph-uri written in.
+
+    The SPARQL 1.1 Protocol gives these parameters the meaning of USING / USING NAMED
+    clauses on every operation with a WHERE clause. So a ``USING`` list goes before each
+    top-level ``WHERE`` of an ``INSERT/DELETE … WHERE``, and ``DELETE WHERE { Q }`` (which
+    cannot carry USING) becomes the equivalent ``DELETE { Q } USING … WHERE { Q }``. An
+    update that names its own dataset conflicts with the parameters (DatasetConflict).
+
+    >>> with_using("DELETE WHERE { ?s ?p ?o }", ["http://g"], [])
+    'DELETE { ?s ?p ?o } USING <http://g> WHERE { ?s ?p ?o }'
+    """
+    tokens = [m for m in _TOKEN.finditer(update) if m.lastgroup != "comment"]
+    for match in tokens:
+        word = match.group().upper()
+        if match.lastgroup == "word" and word in ("USING", "WITH"):
+            raise DatasetConflict(
+                f"the update has its own {word} clause, and the request gives "
+                "using-graph-uri / using-named-graph-uri too: use one or the other"
+            )
+    clause = "".join(f"USING <{g}> " for g in using)
+    clause += "".join(f"USING NAMED <{g}> " for g in using_named)
+    edits: list[tuple[int, int, str]] = []
+    depth = 0
+    for index, match in enumerate(tokens):
+        value = match.group()
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+        if depth or match.lastgroup != "word" or value.upper() != "WHERE":
+            continue
+        previous = tokens[index - 1].group().upper() if index else ""
+        if previous != "DELETE":
+            edits.append((match.start(), match.start(), clause))
+            continue
+        # DELETE WHERE { Q }: find the brace that closes Q.
+        level, end = 0, None
+        for later in tokens[index + 1:]:
+            if later.group() == "{":
+                level += 1
+            elif later.group() == "}":
+                level -= 1
+                if level == 0:
+                    end = later.end()
+                    break
+        if end is None:
+            continue  # malformed: let the parser report it
+        pattern = update[tokens[index + 1].start():end]
+        edits.append((match.start(), end, f"{pattern} {clause}WHERE {pattern}"))
+    for start, end, text in reversed(edits):
+        update = update[:start] + text + update[end:]
+    return update
+
+
+def clear_silently(update: str) -> str:
+    """Every ``CLEAR`` made ``CLEAR SILENT``: clearing an absent graph is not an error.
+
+    >>> clear_silently("CLEAR GRAPH <http://g> ; CLEAR SILENT ALL")
+    'CLEAR SILENT GRAPH <http://g> ; CLEAR SILENT ALL'
+    """
+    tokens = [m for m in _TOKEN.finditer(update) if m.lastgroup != "comment"]
+    cuts = [
+        match.end()
+        for index, match in enumerate(tokens)
+        if match.lastgroup == "word" and match.group().upper() == "CLEAR"
+        and (index + 1 == len(tokens) or tokens[index + 1].group().upper() != "SILENT")
+    ]
+    for cut in reversed(cuts):
+        update = update[:cut] + " SILENT" + update[cut:]
+    return update
+

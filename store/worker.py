@@ -51,6 +51,25 @@ def _graph(name: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if name is None else ox.NamedNode(name)
 
 
+def located_syntax_error(exc: SyntaxError, request: dict, key: str) -> RequestError:
+    """The syntax error as it shows in the client's text, when the service rewrote it.
+
+    Rewrites (a row limit, USING clauses) move lines and columns; the client's own text
+    has the same fault, so parsing it (on an empty scratch store) finds the true place.
+    """
+    original = request.get("original")
+    if original and original != request[key]:
+        scratch = ox.Store()
+        run = scratch.update if key == "update" else scratch.query
+        try:
+            run(original, base_iri=request.get("base_iri"))
+        except SyntaxError as first:
+            return syntax_error(first)
+        except Exception:  # noqa: BLE001 - only the position is wanted here
+            pass
+    return syntax_error(exc)
+
+
 def syntax_error(exc: SyntaxError) -> RequestError:
     message = str(exc.args[0]) if exc.args else str(exc)
     match = _POSITION.search(message)
@@ -81,6 +100,8 @@ class Worker:
         kwargs: dict = {}
         if request.get("default_graphs") is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
+            # A protocol dataset without named-graph-uri has no named graphs.
+            kwargs["named_graphs"] = []
         elif not request.get("has_dataset_clause"):
             kwargs["use_default_graph_as_union"] = True
         if request.get("named_graphs") is not None:
@@ -92,10 +113,12 @@ class Worker:
             kwargs["substitutions"] = {
                 ox.Variable(name): _term(value) for name, value in request["substitutions"].items()
             }
+        if request.get("base_iri"):
+            kwargs["base_iri"] = request["base_iri"]
         try:
             result = store.query(request["query"], **kwargs)
         except SyntaxError as exc:
-            raise syntax_error(exc) from None
+            raise located_syntax_error(exc, request, "query") from None
         except RuntimeError as exc:
             raise RequestError("query", str(exc)) from None
         wanted = request["format"]
@@ -152,9 +175,9 @@ class Worker:
         op = request["op"]
         if op == "update":
             try:
-                store.update(request["update"])
+                store.update(request["update"], base_iri=request.get("base_iri"))
             except SyntaxError as exc:
-                raise syntax_error(exc) from None
+                raise located_syntax_error(exc, request, "update") from None
             except (RuntimeError, OSError) as exc:
                 raise RequestError("update", str(exc)) from None
             return {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 
 from flask import Blueprint, Response, current_app, request
 
@@ -26,15 +27,22 @@ UPLOAD_TYPES = {
     "application/ld+json": "jsonld",
 }
 COPY_CHUNK = 1 << 16
+NEW_GRAPH = ""  # a POST to the graph store itself: a new graph, named by the service
+RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
 
 
 def _target() -> str | None:
-    """The graph a request names: ?graph=IRI, or ?default for the default graph."""
+    """The graph a request names: ?graph=IRI, or ?default for the default graph.
+
+    A POST that names neither asks the graph store to create a new graph.
+    """
     has_default = "default" in request.args
     graphs = request.args.getlist("graph")
     if has_default and graphs:
         raise HttpError(400, "name either ?default or ?graph=IRI, not both")
     if not has_default and not graphs:
+        if request.method == "POST":
+            return NEW_GRAPH
         raise HttpError(400, "name the graph: ?graph=IRI, or ?default for the default graph")
     if has_default:
         return None
@@ -91,15 +99,54 @@ def _spool_body() -> str:
     return path
 
 
+def _merge_parts(graph: str | None) -> str:
+    """A multipart/form-data POST: the RDF merge of its parts, as one N-Triples file.
+
+    Each part is parsed on its own, so blank nodes of different parts stay different.
+    """
+    from rdflib import Graph
+
+    request.max_content_length = current_app.config["SETTINGS"].max_upload_bytes
+    parts = list(request.files.items(multi=True))
+    if not parts:
+        raise HttpError(400, "a multipart/form-data upload needs at least one file part "
+                        "holding RDF")
+    merged = Graph()
+    for name, part in parts:
+        rdf_format = UPLOAD_TYPES.get(part.mimetype)
+        if rdf_format is None:
+            raise HttpError(415, f"part {name!r} has Content-Type {part.mimetype or 'none'}, "
+                            f"not an RDF graph format; use one of {', '.join(UPLOAD_TYPES)}")
+        try:
+            merged.parse(data=part.read(), format=RDFLIB_FORMATS[rdf_format],
+                         publicID=graph or None)
+        except Exception as exc:  # noqa: BLE001 - rdflib raises many kinds
+            raise HttpError(400, f"part {name!r} is not valid {rdf_format}: {exc}") from None
+    fd, path = tempfile.mkstemp(prefix="tillvaxtgraf-upload-", suffix=".nt")
+    with os.fdopen(fd, "wb") as out:
+        merged.serialize(out, format="nt", encoding="utf-8")
+    return path
+
+
 def _write_graph(graph: str | None, replace: bool) -> Response:
     require_write_token()
-    path = _spool_body()
+    created_here = graph == NEW_GRAPH
+    if created_here:
+        settings = current_app.config["SETTINGS"]
+        graph = f"{settings.base_iri}graph/posted/{uuid.uuid4().hex}"
+    if request.method == "POST" and request.mimetype == "multipart/form-data":
+        path, rdf_format = _merge_parts(graph), "ntriples"
+    else:
+        path = _spool_body()
+        rdf_format = UPLOAD_TYPES[request.mimetype]
     try:
-        result = get_store().write_graph(graph, path, UPLOAD_TYPES[request.mimetype],
-                                         replace=replace)
+        result = get_store().write_graph(graph, path, rdf_format, replace=replace)
     finally:
         os.unlink(path)
-    return Response(status=201 if result.created and graph is not None else 204)
+    response = Response(status=201 if result.created and graph is not None else 204)
+    if created_here:
+        response.headers["Location"] = graph
+    return response
 
 
 @blueprint.route("/graph-store", methods=["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"])

@@ -39,12 +39,14 @@ def _iris(values: list[str], name: str) -> list[str] | None:
 
 
 def _body_text(request: Request) -> str:
-    data = request.get_data(cache=True)
     charset = request.mimetype_params.get("charset", "utf-8")
+    if charset.lower().replace("-", "") != "utf8":
+        raise HttpError(415, f"the request body must be UTF-8 text (the SPARQL 1.1 Protocol "
+                        f"allows no other encoding); this one says charset={charset}")
     try:
-        return data.decode(charset)
-    except (UnicodeDecodeError, LookupError):
-        raise HttpError(400, f"the request body is not valid {charset} text") from None
+        return request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError:
+        raise HttpError(400, "the request body is not valid UTF-8 text") from None
 
 
 def parse_operation(request: Request) -> Operation:

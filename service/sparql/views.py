@@ -22,10 +22,12 @@ from tillvaxtgraf.service.streaming import etag_for, not_modified, stream_answer
 from tillvaxtgraf.store.base import GRAPH_FORMATS, RESULT_FORMATS, QueryRequest
 from tillvaxtgraf.store.sparql import sparql
 from tillvaxtgraf.store.sparql_text import (
+    DatasetConflict,
     SparqlShape,
     inspect,
     refused_targets,
     with_row_limit,
+    with_using,
 )
 
 blueprint = Blueprint("sparql", __name__)
@@ -84,7 +86,8 @@ def _run_query(operation: Operation) -> Response:
     limit = current_app.config["SETTINGS"].result_limit
     text = with_row_limit(operation.text, shape, limit)
     answer = store.query(
-        QueryRequest(text, operation.default_graphs, operation.named_graphs),
+        QueryRequest(text, operation.default_graphs, operation.named_graphs,
+                     base_iri=_base_iri(), original=operation.text),
         result_format,
     )
     headers = {"Vary": "Accept"}
@@ -101,16 +104,24 @@ def _run_query(operation: Operation) -> Response:
 
 def _run_update(operation: Operation) -> Response:
     require_write_token()
-    if operation.using_graphs or operation.using_named_graphs:
-        raise HttpError(400, "using-graph-uri and using-named-graph-uri are not supported "
-                        "here: write USING / USING NAMED clauses in the update itself")
     shape = inspect(operation.text)
     if shape.form is not None and not shape.is_update:
         raise HttpError(400, "this is a SPARQL query, sent as an update: send it in the "
                         "'query' parameter or as application/sparql-query")
     _refuse_remote(shape)
-    get_store().update(operation.text)
+    text = operation.text
+    if operation.using_graphs or operation.using_named_graphs:
+        try:
+            text = with_using(text, operation.using_graphs, operation.using_named_graphs)
+        except DatasetConflict as exc:
+            raise HttpError(400, str(exc)) from None
+    get_store().update(text, base_iri=_base_iri(), original=operation.text)
     return Response(status=204)
+
+
+def _base_iri() -> str:
+    """Relative IRIs in queries and updates resolve against the endpoint's own URL."""
+    return url_for("sparql.endpoint", _external=True)
 
 
 def _description() -> Response:
