@@ -31,9 +31,17 @@ class StoreExtension:
     def init_app(self, app: Flask) -> None:
         store = self._given or open_store(app.config["SETTINGS"])
         app.extensions["tillvaxtgraf.store"] = store
+        from tillvaxtgraf.search.locate import IndexLocator
+
+        app.extensions["tillvaxtgraf.search"] = IndexLocator(store)
         if self._given is None:
             atexit.register(store.close)
 
 
 def get_store() -> Store:
     return current_app.extensions["tillvaxtgraf.store"]
+
+
+def get_search():  # noqa: ANN201 - tillvaxtgraf.search.locate.IndexLocator
+    """The search index of the data the store serves now (see IndexLocator)."""
+    return current_app.extensions["tillvaxtgraf.search"]

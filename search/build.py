@@ -1,0 +1,129 @@
+"""Build the search index from a store, into one SQLite file."""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from tillvaxtgraf.search.kinds import KIND_WEIGHT, kind_of
+from tillvaxtgraf.search.text import deletions, tokens
+from tillvaxtgraf.store.names import SKOS
+from tillvaxtgraf.store.sparql import sparql
+from tillvaxtgraf.store.terms import Term
+
+log = logging.getLogger(__name__)
+
+Select = Callable[[str], Iterable[dict[str, Term]]]
+SCHEMA_VERSION = "1"
+NAME_WEIGHT = {
+    SKOS + "prefLabel": 5.0,
+    SKOS + "altLabel": 4.0,
+    "http://www.w3.org/2000/01/rdf-schema#label": 3.0,
+    SKOS + "hiddenLabel": 2.0,
+}
+DEGREE_LIMIT_ENTITIES = 200_000
+TYPO_MIN_LENGTH = 4
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE entity (
+    id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, kind TEXT NOT NULL,
+    label_sv TEXT, label_en TEXT, description_sv TEXT, description_en TEXT,
+    importance REAL NOT NULL
+);
+CREATE VIRTUAL TABLE names USING fts5(
+    text, entity UNINDEXED, weight UNINDEXED,
+    tokenize = "unicode61 remove_diacritics 2"
+);
+CREATE TABLE vocab (token TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE typo (variant TEXT NOT NULL, token TEXT NOT NULL);
+"""
+
+
+def _pick(current: str | None, term: Term, lang: str) -> str | None:
+    if current is None and term.lang == lang:
+        return term.value
+    return current
+
+
+def build_index(select: Select, target: Path, version: str = "") -> int:
+    """Write the index for everything ``select`` can see to ``target``; returns entities.
+
+    The file is written beside the target and moved into place at the end, so a reader
+    never opens half an index.
+    """
+    names: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in select(sparql("search_names")):
+        iri, predicate, text = row["s"].value, row["p"].value, row["text"]
+        names[iri].append((text.value, NAME_WEIGHT.get(predicate, 1.0)))
+        if predicate == SKOS + "prefLabel" and text.lang in ("sv", "en"):
+            labels[iri].setdefault(text.lang, text.value)
+        elif text.lang in ("sv", "en", None):
+            labels[iri].setdefault("alt_" + (text.lang or "sv"), text.value)
+    supers: dict[str, set[str]] = defaultdict(set)
+    for row in select(sparql("search_class_tree")):
+        supers[row["class"].value].add(row["super"].value)
+    types: dict[str, set[str]] = defaultdict(set)
+    for row in select(sparql("search_types")):
+        types[row["s"].value].add(row["type"].value)
+    descriptions: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in select(sparql("search_descriptions")):
+        iri = row["s"].value
+        if iri in names:
+            descriptions[iri].setdefault(row["text"].lang or "sv", row["text"].value)
+    degree: dict[str, int] = {}
+    if len(names) <= DEGREE_LIMIT_ENTITIES:
+        for row in select(sparql("search_in_degree")):
+            degree[row["o"].value] = int(row["n"].value)
+
+    tmp = target.with_name(target.name + ".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    db = sqlite3.connect(tmp)
+    try:
+        db.executescript(SCHEMA)
+        vocab: dict[str, int] = defaultdict(int)
+        entity_rows, name_rows = [], []
+        for number, (iri, entries) in enumerate(sorted(names.items()), start=1):
+            kind = kind_of(types.get(iri, set()), supers)
+            importance = KIND_WEIGHT[kind] + math.log1p(degree.get(iri, 0))
+            label = labels[iri]
+            sv = label.get("sv") or label.get("alt_sv") or label.get("en") or entries[0][0]
+            en = label.get("en") or label.get("alt_en") or sv
+            desc = descriptions.get(iri, {})
+            entity_rows.append((number, iri, kind, sv, en, desc.get("sv") or desc.get("en"),
+                                desc.get("en") or desc.get("sv"), importance))
+            seen = set()
+            for text, weight in entries:
+                if (text, weight) in seen:
+                    continue
+                seen.add((text, weight))
+                name_rows.append((text, number, weight))
+                for token in tokens(text):
+                    vocab[token] += 1
+        db.executemany("INSERT INTO entity VALUES (?,?,?,?,?,?,?,?)", entity_rows)
+        db.executemany("INSERT INTO names (text, entity, weight) VALUES (?,?,?)", name_rows)
+        db.executemany("INSERT INTO vocab VALUES (?,?)", vocab.items())
+        db.executemany(
+            "INSERT INTO typo VALUES (?,?)",
+            ((variant, token) for token in vocab if len(token) >= TYPO_MIN_LENGTH
+             for variant in deletions(token)),
+        )
+        db.execute("CREATE INDEX typo_variant ON typo(variant)")
+        db.executemany("INSERT INTO meta VALUES (?,?)", [
+            ("schema", SCHEMA_VERSION), ("store_version", version),
+            ("entities", str(len(entity_rows))),
+        ])
+        db.execute("INSERT INTO names(names) VALUES ('optimize')")
+        db.commit()
+    finally:
+        db.close()
+    os.replace(tmp, target)
+    log.info("search index: %d entities, %d names", len(entity_rows), len(name_rows))
+    return len(entity_rows)

@@ -1,0 +1,134 @@
+"""Query the search index: ranked, diacritic- and case-insensitive, forgiving one typo."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from tillvaxtgraf.search.kinds import KIND_LABELS
+from tillvaxtgraf.search.text import deletions, normalize, tokens, within_one_edit
+
+CANDIDATES = 400
+MAX_QUERY_CHARS = 200
+MAX_TOKENS = 8
+
+
+@dataclass
+class Hit:
+    iri: str
+    label: str
+    kind: str
+    kind_label: str
+    description: str | None
+    matched: str
+    score: float
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class SearchIndex:
+    """One index file, read-only; safe to share between threads (a connection each)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"no search index at {self.path}")
+        self._local = threading.local()
+        meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
+        self.store_version = meta.get("store_version", "")
+        self.entities = int(meta.get("entities", "0"))
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(f"file:{self.path}?mode=ro&immutable=1", uri=True,
+                                 check_same_thread=False)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+    def _typo_alternatives(self, token: str) -> list[str]:
+        if len(token) < 4:
+            return []
+        db = self._db()
+        variants = deletions(token) | {token}
+        marks = ",".join("?" * len(variants))
+        rows = db.execute(
+            f"SELECT DISTINCT token FROM typo WHERE variant IN ({marks}) "  # noqa: S608
+            f"UNION SELECT token FROM vocab WHERE token IN ({marks})",
+            [*variants, *variants],
+        ).fetchall()
+        return sorted(t for (t,) in rows if t != token and within_one_edit(t, token))
+
+    def search(self, text: str, *, limit: int = 20, lang: str = "sv",
+               kinds: set[str] | None = None) -> list[Hit]:
+        """Entities whose names match ``text``, best first.
+
+        Every word must match (the last one as a prefix, for typing); a word of four
+        letters or more may be one edit away. Exact and prefix matches of a whole name
+        rank first, then the entity's importance in the graph decides.
+        """
+        text = text[:MAX_QUERY_CHARS]
+        words = tokens(text)[:MAX_TOKENS]
+        if not words:
+            return []
+        clauses = []
+        typo_words: set[str] = set()
+        for position, word in enumerate(words):
+            options = [f'"{word}"*' if position == len(words) - 1 else f'"{word}"']
+            for alternative in self._typo_alternatives(word):
+                options.append(f'"{alternative}"')
+                typo_words.add(alternative)
+            clauses.append("(" + " OR ".join(options) + ")")
+        match = " AND ".join(clauses)
+        rows = self._db().execute(
+            "SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "
+            "e.description_en, e.importance, n.text, n.weight, bm25(names) "
+            "FROM names n JOIN entity e ON e.id = n.entity "
+            "WHERE names MATCH ? ORDER BY bm25(names) LIMIT ?",
+            (match, CANDIDATES),
+        ).fetchall()
+        wanted = normalize(" ".join(words))
+        best: dict[str, Hit] = {}
+        for iri, kind, sv, en, dsv, den, importance, name, weight, rank in rows:
+            if kinds and kind not in kinds:
+                continue
+            plain = " ".join(tokens(name))
+            if plain == wanted:
+                match_score = 100.0
+            elif plain.startswith(wanted):
+                match_score = 70.0
+            elif any(part.startswith(wanted) for part in plain.split()):
+                match_score = 50.0
+            else:
+                exact_words = all(
+                    any(t == w or (i == len(words) - 1 and t.startswith(w))
+                        for t in plain.split())
+                    for i, w in enumerate(words)
+                )
+                match_score = 30.0 if exact_words else 10.0
+            score = match_score + weight + 2.0 * importance - 0.01 * len(plain) - 0.1 * rank
+            label = (en if lang == "en" else sv) or sv or en or name
+            description = (den if lang == "en" else dsv) or dsv or den
+            hit = Hit(iri, label, kind, KIND_LABELS.get(kind, KIND_LABELS["other"])[
+                "en" if lang == "en" else "sv"], description, name, round(score, 3))
+            if iri not in best or best[iri].score < hit.score:
+                best[iri] = hit
+        ranked = sorted(best.values(), key=lambda h: (-h.score, h.label))
+        return ranked[:limit]
+
+    def suggest(self, text: str, limit: int = 5, lang: str = "sv") -> list[dict[str, object]]:
+        """Few, short answers for autocomplete and "did you mean"."""
+        return [
+            {"iri": h.iri, "label": h.label, "kind": h.kind, "kind_label": h.kind_label,
+             "description": h.description}
+            for h in self.search(text, limit=limit, lang=lang)
+        ]
