@@ -132,3 +132,21 @@ class SearchIndex:
              "description": h.description}
             for h in self.search(text, limit=limit, lang=lang)
         ]
+
+
+def entity_labels(index: SearchIndex | None, iris: list[str], lang: str = "sv"
+                  ) -> dict[str, tuple[str, str]]:
+    """Label and kind of each IRI the index knows (one query for all of them)."""
+    if index is None or not iris:
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    db = index._db()
+    for start in range(0, len(iris), 500):
+        chunk = iris[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for iri, kind, sv, en in db.execute(
+            f"SELECT iri, kind, label_sv, label_en FROM entity WHERE iri IN ({marks})",  # noqa: S608
+            chunk,
+        ):
+            found[iri] = ((en if lang == "en" else sv) or sv or en or iri, kind)
+    return found

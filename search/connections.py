@@ -1,0 +1,227 @@
+"""How are A and B connected? Shortest paths between two entities, told as sentences.
+
+A bidirectional breadth-first search over the store, one neighbour query per expanded
+entity (through the Store interface, so it runs on any backend). Hubs are capped: an
+entity with more links than the fan-out cap contributes only the first ones, and the
+answer says so.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from itertools import islice
+
+from tillvaxtgraf.search.index import SearchIndex, entity_labels
+from tillvaxtgraf.store.base import Store
+from tillvaxtgraf.store.sparql import sparql
+from tillvaxtgraf.store.terms import Term
+
+FANOUT_CAP = 200
+MAX_EXPANSIONS = 400
+TIME_BUDGET = 3.0
+MAX_PATHS_CONSIDERED = 200
+
+# Reused vocabularies' properties, as phrases ("S <phrase> O") in each language.
+PHRASES: dict[str, dict[str, str]] = {
+    "http://www.w3.org/ns/org#hasMember": {"sv": "har som medlem", "en": "has as a member"},
+    "http://www.w3.org/ns/org#memberOf": {"sv": "är medlem i", "en": "is a member of"},
+    "http://www.w3.org/ns/org#unitOf": {"sv": "är en enhet inom", "en": "is a unit of"},
+    "http://www.w3.org/ns/org#hasUnit": {"sv": "har enheten", "en": "has the unit"},
+    "http://www.w3.org/ns/org#subOrganizationOf": {"sv": "är underorganisation till",
+                                                   "en": "is a sub-organisation of"},
+    "http://purl.org/dc/terms/isPartOf": {"sv": "är en del av", "en": "is part of"},
+    "http://purl.org/dc/terms/hasPart": {"sv": "har som del", "en": "has as a part"},
+    "http://purl.org/dc/terms/publisher": {"sv": "ges ut av", "en": "is published by"},
+    "http://purl.org/dc/terms/creator": {"sv": "är skapad av", "en": "is created by"},
+    "http://purl.org/dc/terms/subject": {"sv": "handlar om", "en": "is about"},
+    "http://data.europa.eu/eli/ontology#passed_by": {"sv": "är beslutad av",
+                                                     "en": "is passed by"},
+    "http://www.w3.org/2004/02/skos/core#broader": {"sv": "ingår i", "en": "falls under"},
+    "http://www.w3.org/2004/02/skos/core#narrower": {"sv": "omfattar", "en": "includes"},
+    "http://www.w3.org/ns/prov#wasAttributedTo": {"sv": "tillskrivs", "en": "is attributed to"},
+    "http://www.w3.org/2002/07/owl#sameAs": {"sv": "är samma som", "en": "is the same as"},
+}
+# "A and B both <plural> M": when two people share a middle node by the same relation.
+SHARED: dict[str, dict[str, str]] = {
+    "http://www.w3.org/ns/org#hasMember": {"sv": "är båda medlemmar i",
+                                           "en": "are both members of"},
+    "http://www.w3.org/ns/org#memberOf": {"sv": "är båda medlemmar i",
+                                          "en": "are both members of"},
+}
+
+
+@dataclass
+class Edge:
+    subject: str
+    predicate: str
+    object: str
+
+
+@dataclass
+class Path:
+    nodes: list[str]
+    edges: list[Edge]
+    score: float = 0.0
+    sentence: str = ""
+
+
+@dataclass
+class Connections:
+    source: str
+    target: str
+    paths: list[Path] = field(default_factory=list)
+    capped: list[str] = field(default_factory=list)
+    exhausted: bool = False  # the search stopped at its budget before finishing
+    labels: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+
+class _Side:
+    def __init__(self, start: str) -> None:
+        self.distance = {start: 0}
+        self.parents: dict[str, list[tuple[str, Edge]]] = {start: []}
+        self.frontier = [start]
+        self.depth = 0
+
+
+def _local_name(iri: str) -> str:
+    return iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+
+class PathFinder:
+    def __init__(self, store: Store, index: SearchIndex | None, *, fanout: int = FANOUT_CAP,
+                 lang: str = "sv") -> None:
+        self.store = store
+        self.index = index
+        self.fanout = fanout
+        self.lang = lang
+        self.cache: dict[str, list[tuple[str, str, bool]]] = {}
+        self.capped: set[str] = set()
+        self.expansions = 0
+
+    def neighbours(self, node: str) -> list[tuple[str, str, bool]]:
+        if node not in self.cache:
+            _, rows = self.store.select(sparql("neighbours"), {"node": Term.iri(node)})
+            found = [(r["p"].value, r["other"].value, r["inverse"].value == "true")
+                     for r in rows if "other" in r]
+            if len(found) > self.fanout:
+                self.capped.add(node)
+                found = found[: self.fanout]
+            self.cache[node] = found
+            self.expansions += 1
+        return self.cache[node]
+
+    def _expand(self, side: _Side) -> None:
+        side.depth += 1
+        following = []
+        for node in side.frontier:
+            for predicate, other, inverse in self.neighbours(node):
+                edge = Edge(other, predicate, node) if inverse else Edge(node, predicate, other)
+                known = side.distance.get(other)
+                if known is None:
+                    side.distance[other] = side.depth
+                    side.parents[other] = [(node, edge)]
+                    following.append(other)
+                elif known == side.depth:
+                    side.parents[other].append((node, edge))
+            if self.expansions >= MAX_EXPANSIONS:
+                break
+        side.frontier = following
+
+    def _walks(self, side: _Side, node: str) -> list[list[tuple[str, Edge]]]:
+        """Every shortest walk from the side's start to ``node``, as (node, edge) steps."""
+        if not side.parents[node]:
+            return [[]]
+        walks = []
+        for previous, edge in side.parents[node]:
+            for walk in self._walks(side, previous):
+                walks.append([*walk, (node, edge)])
+                if len(walks) >= MAX_PATHS_CONSIDERED:
+                    return walks
+        return walks
+
+    def connect(self, source: str, target: str, *, max_length: int = 4,
+                max_paths: int = 5) -> Connections:
+        answer = Connections(source, target)
+        if source == target:
+            return answer
+        a, b = _Side(source), _Side(target)
+        deadline = time.monotonic() + TIME_BUDGET
+        meeting: set[str] = set()
+        while a.depth + b.depth < max_length and (a.frontier or b.frontier):
+            if self.expansions >= MAX_EXPANSIONS or time.monotonic() > deadline:
+                answer.exhausted = True
+                break
+            side = a if (a.frontier and (len(a.frontier) <= len(b.frontier) or
+                                         not b.frontier)) else b
+            self._expand(side)
+            meeting = set(a.distance) & set(b.distance)
+            if meeting:
+                break
+        if meeting:
+            shortest = min(a.distance[m] + b.distance[m] for m in meeting)
+            paths = []
+            for middle in sorted(m for m in meeting
+                                 if a.distance[m] + b.distance[m] == shortest):
+                for left in islice(self._walks(a, middle), MAX_PATHS_CONSIDERED):
+                    for right in islice(self._walks(b, middle), MAX_PATHS_CONSIDERED):
+                        nodes = [source] + [n for n, _ in left]
+                        nodes += [n for n, _ in reversed(right[:-1])] + [target] \
+                            if right else []
+                        edges = [e for _, e in left] + [e for _, e in reversed(right)]
+                        if len(set(nodes)) == len(nodes):
+                            paths.append(Path(nodes, edges))
+                if len(paths) >= MAX_PATHS_CONSIDERED:
+                    break
+            for path in paths:
+                path.score = sum(math.log1p(len(self.cache.get(n, ())))
+                                 for n in path.nodes[1:-1])
+            paths.sort(key=lambda p: (p.score, [e.predicate for e in p.edges], p.nodes))
+            distinct: dict[tuple[str, ...], Path] = {}
+            for path in paths:  # a link stated both ways (inverse properties) counts once
+                distinct.setdefault(tuple(path.nodes), path)
+            answer.paths = list(distinct.values())[:max_paths]
+        answer.capped = sorted(self.capped)
+        every = sorted({n for p in answer.paths for n in p.nodes} | {source, target})
+        answer.labels = entity_labels(self.index, every, self.lang)
+        phrases = self.property_phrases()
+        for path in answer.paths:
+            path.sentence = self.sentence(path, answer.labels, phrases)
+        return answer
+
+    def property_phrases(self) -> dict[str, str]:
+        phrases = {iri: p[self.lang] for iri, p in PHRASES.items()}
+        _, rows = self.store.select(sparql("property_labels"))
+        for row in rows:
+            label = row["label"]
+            if label.lang == self.lang:
+                phrases.setdefault(row["property"].value, label.value.lower())
+        return phrases
+
+    def sentence(self, path: Path, labels: dict[str, tuple[str, str]],
+                 phrases: dict[str, str]) -> str:
+        def name(iri: str) -> str:
+            return labels.get(iri, (_local_name(iri), ""))[0]
+
+        def phrase(predicate: str) -> str:
+            return phrases.get(predicate) or _local_name(predicate)
+
+        edges = path.edges
+        if len(edges) == 2 and edges[0].predicate == edges[1].predicate:
+            first, second = edges
+            shared = SHARED.get(first.predicate, {}).get(self.lang)
+            middle = path.nodes[1]
+            if shared and first.subject == second.subject == middle:
+                return f"{name(path.nodes[0])} {_and(self.lang)} {name(path.nodes[2])} " \
+                       f"{shared} {name(middle)}."
+            if first.object == second.object == middle:
+                same = "har samma" if self.lang == "sv" else "have the same"
+                return f"{name(path.nodes[0])} {_and(self.lang)} {name(path.nodes[2])} " \
+                       f"{same} {phrase(first.predicate)}: {name(middle)}."
+        parts = [f"{name(e.subject)} {phrase(e.predicate)} {name(e.object)}" for e in edges]
+        return "; ".join(parts) + "."
+
+
+def _and(lang: str) -> str:
+    return "och" if lang == "sv" else "and"
