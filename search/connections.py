@@ -43,6 +43,17 @@ PHRASES: dict[str, dict[str, str]] = {
     "http://www.w3.org/ns/prov#wasAttributedTo": {"sv": "tillskrivs", "en": "is attributed to"},
     "http://www.w3.org/2002/07/owl#sameAs": {"sv": "är samma som", "en": "is the same as"},
 }
+# Pairs of reused properties that state one link from either end.
+INVERSES: dict[str, str] = {
+    "http://www.w3.org/ns/org#hasMember": "http://www.w3.org/ns/org#memberOf",
+    "http://www.w3.org/ns/org#memberOf": "http://www.w3.org/ns/org#hasMember",
+    "http://www.w3.org/ns/org#unitOf": "http://www.w3.org/ns/org#hasUnit",
+    "http://www.w3.org/ns/org#hasUnit": "http://www.w3.org/ns/org#unitOf",
+    "http://purl.org/dc/terms/isPartOf": "http://purl.org/dc/terms/hasPart",
+    "http://purl.org/dc/terms/hasPart": "http://purl.org/dc/terms/isPartOf",
+    "http://www.w3.org/2004/02/skos/core#broader": "http://www.w3.org/2004/02/skos/core#narrower",
+    "http://www.w3.org/2004/02/skos/core#narrower": "http://www.w3.org/2004/02/skos/core#broader",
+}
 # "A and B both <plural> M": when two people share a middle node by the same relation.
 SHARED: dict[str, dict[str, str]] = {
     "http://www.w3.org/ns/org#hasMember": {"sv": "är båda medlemmar i",
@@ -191,13 +202,30 @@ class PathFinder:
         return answer
 
     def property_phrases(self) -> dict[str, str]:
+        phrases, _ = self._phrases()
+        return phrases
+
+    def inverse_phrases(self) -> dict[str, str]:
+        """For a property, the phrase read from its object's side ("is a member of")."""
+        _, inverse = self._phrases()
+        return inverse
+
+    def _phrases(self) -> tuple[dict[str, str], dict[str, str]]:
+        if hasattr(self, "_phrase_cache"):
+            return self._phrase_cache
         phrases = {iri: p[self.lang] for iri, p in PHRASES.items()}
+        inverse_of: dict[str, str] = dict(INVERSES)
         _, rows = self.store.select(sparql("property_labels"))
         for row in rows:
             label = row["label"]
             if label.lang == self.lang:
                 phrases.setdefault(row["property"].value, label.value.lower())
-        return phrases
+            if "inverse" in row:
+                inverse_of[row["property"].value] = row["inverse"].value
+                inverse_of.setdefault(row["inverse"].value, row["property"].value)
+        inverse = {p: phrases[q] for p, q in inverse_of.items() if q in phrases}
+        self._phrase_cache = (phrases, inverse)
+        return self._phrase_cache
 
     def sentence(self, path: Path, labels: dict[str, tuple[str, str]],
                  phrases: dict[str, str]) -> str:

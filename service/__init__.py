@@ -17,11 +17,12 @@ log = logging.getLogger("tillvaxtgraf.requests")
 def create_app(settings: Settings | None = None, *, store: Store | None = None,
                test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment unless given, then the blueprints."""
-    from tillvaxtgraf.service import http_errors
+    from tillvaxtgraf.service import http_errors, links
     from tillvaxtgraf.service.api.views import blueprint as api
     from tillvaxtgraf.service.extension import StoreExtension
     from tillvaxtgraf.service.graph_store.views import blueprint as graph_store
     from tillvaxtgraf.service.meta.views import blueprint as meta
+    from tillvaxtgraf.service.search.views import blueprint as search
     from tillvaxtgraf.service.sparql.views import blueprint as sparql
 
     settings = settings or load_settings()
@@ -36,10 +37,12 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     logging.getLogger("tillvaxtgraf").setLevel(settings.log_level.upper())
     StoreExtension(app, store=store)
     http_errors.register(app)
+    links.register(app)
     app.register_blueprint(sparql)
     app.register_blueprint(graph_store)
     app.register_blueprint(meta)
     app.register_blueprint(api)
+    app.register_blueprint(search)
 
     @app.before_request
     def _start_timer() -> None:

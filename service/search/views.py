@@ -1,0 +1,205 @@
+"""The search page at ``/``, connections between two entities, and their JSON APIs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from tillvaxtgraf.search.connections import Connections, PathFinder
+from tillvaxtgraf.search.index import entity_labels
+from tillvaxtgraf.search.kinds import KIND_LABELS
+from tillvaxtgraf.service.cors import add_cors
+from tillvaxtgraf.service.extension import get_search, get_store
+from tillvaxtgraf.service.http_errors import HttpError
+from tillvaxtgraf.service.links import resource_url
+from tillvaxtgraf.store.terms import is_valid_iri
+
+blueprint = Blueprint("search", __name__)
+MAX_LIMIT = 100
+RELATIONS_FOR = 10
+
+
+def _lang() -> str:
+    asked = request.args.get("lang")
+    if asked in ("sv", "en"):
+        return asked
+    if asked:
+        raise HttpError(400, "parameter 'lang': give sv or en")
+    best = request.accept_languages.best_match(["sv", "en"])
+    return best or "sv"
+
+
+def _limit(default: int) -> int:
+    raw = request.args.get("limit")
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise HttpError(400, f"parameter 'limit': give a whole number from 1 to {MAX_LIMIT}")
+    return int(raw)
+
+
+def _kinds() -> set[str] | None:
+    kinds = set(request.args.getlist("kind"))
+    unknown = kinds - set(KIND_LABELS)
+    if unknown:
+        raise HttpError(400, f"parameter 'kind': unknown kind(s) {', '.join(sorted(unknown))}; "
+                        f"known: {', '.join(KIND_LABELS)}")
+    return kinds or None
+
+
+def _relations(hits: list[dict[str, Any]], lang: str) -> None:
+    """Add a few telling relations to the first results (one neighbour query each)."""
+    finder = PathFinder(get_store(), get_search().locate().index, fanout=40, lang=lang)
+    if not hits:
+        return
+    phrases, inverse_phrases = finder.property_phrases(), finder.inverse_phrases()
+    for hit in hits[:RELATIONS_FOR]:
+        links = finder.neighbours(hit["iri"])
+        labels = entity_labels(finder.index, [o for _, o, _ in links], lang)
+        shown, seen = [], set()
+        # Links stated by other entities about this one first: memberships, places.
+        for predicate, other, inverse in sorted(links, key=lambda link: not link[2]):
+            phrase = (inverse_phrases if inverse else phrases).get(predicate)
+            if other not in labels or not phrase or (phrase, other) in seen:
+                continue
+            seen.add((phrase, other))
+            shown.append({"phrase": phrase, "iri": other, "label": labels[other][0]})
+            if len(shown) == 3:
+                break
+        hit["relations"] = shown
+
+
+def run_search(text: str, lang: str, limit: int, kinds: set[str] | None) -> dict[str, Any]:
+    hits, stale = get_search().search(text, limit=limit, lang=lang, kinds=kinds)
+    results = [h.to_dict() for h in hits]
+    _relations(results, lang)
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for result in results:
+        groups.setdefault(result["kind"], []).append(result)
+    return {"query": text, "lang": lang, "results": results, "stale_index": stale,
+            "groups": [{"kind": k, "label": KIND_LABELS[k][lang], "results": v}
+                       for k, v in groups.items()]}
+
+
+@blueprint.route("/")
+def page() -> str:
+    text = request.args.get("q", "").strip()
+    lang = _lang()
+    found = run_search(text, lang, 40, _kinds()) if text else None
+    return render_template("search/page.html", q=text, found=found, lang=lang)
+
+
+@blueprint.route("/api/search")
+def api_search() -> Response:
+    text = request.args.get("q", "")
+    if not text.strip():
+        raise HttpError(400, "parameter 'q': give some text to search for")
+    found = run_search(text, _lang(), _limit(20), _kinds())
+    return add_cors(jsonify(found), "GET, HEAD")
+
+
+@blueprint.route("/api/suggest")
+def api_suggest() -> Response:
+    text = request.args.get("q", "")
+    lang = _lang()
+    suggestions = get_search().suggest(text, limit=_limit(8), lang=lang) if text.strip() \
+        else []
+    for suggestion in suggestions:
+        suggestion["url"] = resource_url(str(suggestion["iri"]))
+    response = jsonify({"query": text, "suggestions": suggestions})
+    response.headers["Cache-Control"] = "public, max-age=60"
+    return add_cors(response, "GET, HEAD")
+
+
+def _resolve(param: str, lang: str) -> str | None:
+    """An entity from an IRI, or from text (the best search hit)."""
+    value = request.args.get(param, "").strip()
+    if not value:
+        return None
+    if is_valid_iri(value):
+        return value
+    hits, _ = get_search().search(value, limit=1, lang=lang)
+    if not hits:
+        raise HttpError(404, f"parameter '{param}': nothing is called {value!r}")
+    return hits[0].iri
+
+
+def _connections_json(answer: Connections) -> dict[str, Any]:
+    def node(iri: str) -> dict[str, str]:
+        label, kind = answer.labels.get(iri, (iri.rsplit("/", 1)[-1], "other"))
+        return {"iri": iri, "label": label, "kind": kind}
+
+    return {
+        "from": node(answer.source),
+        "to": node(answer.target),
+        "paths": [
+            {"length": len(p.edges), "sentence": p.sentence,
+             "nodes": [node(n) for n in p.nodes],
+             "edges": [{"subject": e.subject, "predicate": e.predicate, "object": e.object}
+                       for e in p.edges]}
+            for p in answer.paths
+        ],
+        "capped": answer.capped,
+        "cap_note": (f"{len(answer.capped)} highly connected entit"
+                     f"{'y' if len(answer.capped) == 1 else 'ies'} had more links than the "
+                     "fan-out cap; only the first were followed") if answer.capped else None,
+        "exhausted": answer.exhausted,
+    }
+
+
+def _max_length() -> int:
+    raw = request.args.get("max_length", "4")
+    if not raw.isdigit() or not 1 <= int(raw) <= 4:
+        raise HttpError(400, "parameter 'max_length': give 1, 2, 3 or 4")
+    return int(raw)
+
+
+def find_connections(lang: str) -> dict[str, Any] | None:
+    source, target = _resolve("from", lang), _resolve("to", lang)
+    if source is None or target is None:
+        return None
+    finder = PathFinder(get_store(), get_search().locate().index, lang=lang)
+    return _connections_json(finder.connect(source, target, max_length=_max_length()))
+
+
+@blueprint.route("/api/connections")
+def api_connections() -> Response:
+    if not request.args.get("from") or not request.args.get("to"):
+        raise HttpError(400, "give both 'from' and 'to' (an IRI or a name)")
+    return add_cors(jsonify(find_connections(_lang())), "GET, HEAD")
+
+
+@blueprint.route("/connections")
+def connections_page() -> str:
+    lang = _lang()
+    found = find_connections(lang)
+    return render_template("search/connections.html", found=found, lang=lang,
+                           from_value=request.args.get("from", ""),
+                           to_value=request.args.get("to", ""))
+
+
+@blueprint.route("/api/neighbourhood")
+def api_neighbourhood() -> Response:
+    """An entity and its linked entities, as nodes and edges for a picture."""
+    iri = request.args.get("iri", "")
+    if not is_valid_iri(iri):
+        raise HttpError(400, "parameter 'iri': give an absolute IRI")
+    lang = _lang()
+    finder = PathFinder(get_store(), get_search().locate().index, fanout=60, lang=lang)
+    links = finder.neighbours(iri)
+    phrases = finder.property_phrases()
+    labels = entity_labels(finder.index, [iri] + [o for _, o, _ in links], lang)
+    nodes = {iri: labels.get(iri, (iri.rsplit("/", 1)[-1], "other"))}
+    edges = []
+    for predicate, other, inverse in links:
+        nodes[other] = labels.get(other, (other.rsplit("/", 1)[-1], "other"))
+        subject, obj = (other, iri) if inverse else (iri, other)
+        edges.append({"source": subject, "target": obj, "predicate": predicate,
+                      "label": phrases.get(predicate) or predicate.rsplit("#", 1)[-1]})
+    return add_cors(jsonify({
+        "center": iri,
+        "nodes": [{"iri": n, "label": lbl, "kind": kind} for n, (lbl, kind) in nodes.items()],
+        "edges": edges,
+        "capped": bool(finder.capped),
+    }), "GET, HEAD")
