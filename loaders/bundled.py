@@ -5,7 +5,7 @@ from __future__ import annotations
 from tillvaxtgraf.data import data_dir
 from tillvaxtgraf.loaders.sources import Source, csv_source, curated_source, rdf_source
 from tillvaxtgraf.ontology import ontology_file, shapes_file
-from tillvaxtgraf.store.names import ONTOLOGY_GRAPH, SHAPES_GRAPH
+from tillvaxtgraf.store.names import GRAPH, ONTOLOGY_GRAPH, SHAPES_GRAPH
 
 
 def bundled_sources() -> list[Source]:
@@ -17,5 +17,8 @@ def bundled_sources() -> list[Source]:
     ]
     tables = sorted((root / "reference").glob("*.toml"))
     sources += [csv_source(p, kind="reference") for p in tables]
+    # Curated reference terms in Turtle (funding sources, programmes, statuses, ...).
+    sources += [rdf_source(p, graph=GRAPH + "reference/" + p.stem, validate=True,
+                           kind="reference") for p in sorted((root / "reference").glob("*.ttl"))]
     sources += [curated_source(p) for p in sorted((root / "seed").glob("*.ttl"))]
     return sources
