@@ -109,15 +109,29 @@ def load(ctx: click.Context, sources: tuple[str, ...], graph: str | None, rdf_fo
 
     settings = _settings(ctx)
     chosen = _sources_from_args(sources, graph, rdf_format, mapping, validate)
-    report = load_sources(settings.store, chosen, progress=progress, force=force)
+    if settings.backend == "sparql":
+        from tillvaxtgraf.loaders.remote_load import load_sources_remote
+
+        report = load_sources_remote(_remote(settings), chosen, progress=progress, force=force)
+    else:
+        report = load_sources(settings.store, chosen, progress=progress, force=force)
     for result in report.graphs:
         click.echo(f"{result.status:9} {result.triples:>10,} triples  <{result.graph}>  "
                    f"from {result.source}")
     total = sum(r.triples for r in report.graphs if r.status == "loaded")
-    if report.changed:
+    if report.changed and settings.backend == "sparql":
+        click.echo(f"wrote to {settings.query_url}: {total:,} triples loaded "
+                   f"(data version {report.snapshot})")
+    elif report.changed:
         click.echo(f"published snapshot {report.snapshot}: {total:,} triples loaded")
     else:
         click.echo("nothing changed: every source is already loaded as it is")
+
+
+def _remote(settings: Settings):  # noqa: ANN202 - a RemoteStore, imported lazily
+    from tillvaxtgraf.store.remote_backend import RemoteStore
+
+    return RemoteStore.from_settings(settings)
 
 
 def _read_query(text: str) -> str:
@@ -254,7 +268,13 @@ def validate(ctx: click.Context, sources: tuple[str, ...], mapping: str | None,
     from tillvaxtgraf.loaders.load import check_sources
 
     chosen = _sources_from_args(sources, None, rdf_format, mapping, True) if sources else []
-    checked = check_sources(_settings(ctx).store, chosen)
+    settings = _settings(ctx)
+    if settings.backend == "sparql":
+        from tillvaxtgraf.loaders.remote_load import check_sources_remote
+
+        checked = check_sources_remote(_remote(settings), chosen)
+    else:
+        checked = check_sources(settings.store, chosen)
     click.echo(f"valid: {checked} graph(s) conform to the SHACL shapes")
 
 
@@ -303,6 +323,29 @@ def stats(ctx: click.Context, output_format: str) -> None:
     if output_format == "table":
         total = sum(int(r["triples"]) for r in records)
         out.write(f"snapshot {snapshot}: {len(records)} graphs, {total:,} triples\n")
+
+
+@cli.command(cls=Command)
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Rebuild everything kept on this machine (search index …) from the store.
+
+    The store is the truth; run this after restoring a store, on a new service replica,
+    or when a remote store was changed other than through tillvaxtgraf.
+    """
+    from tillvaxtgraf.store.derived import rebuild_all, rebuild_for_store_dir
+
+    settings = _settings(ctx)
+    if settings.backend == "sparql":
+        store = _remote(settings)
+        target = store.derived_dir()
+        built = rebuild_all(store, target)
+    else:
+        target, built = rebuild_for_store_dir(settings.store)
+    if not built:
+        click.echo("nothing to rebuild: no derived files are registered")
+    else:
+        click.echo(f"rebuilt {', '.join(built)} in {target}")
 
 
 @cli.command(cls=Command)

@@ -65,5 +65,17 @@ class StoreUnavailable(TillvaxtgrafError):
     """The store cannot be reached or answered with something unusable."""
 
 
+class RemoteUnavailable(StoreUnavailable):
+    """A remote store cannot be reached, refused the request, or failed on it (HTTP 502)."""
+
+
+class BadAnswer(RemoteUnavailable):
+    """The store answered with something unusable: malformed, cut off, or of the wrong type."""
+
+
+class RemoteTimeout(QueryTimeout):
+    """A remote store did not answer within the time limit (HTTP 504)."""
+
+
 class StoreBusy(TillvaxtgrafError):
     """Another writer holds the store's write lock."""

@@ -51,6 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("gsp_url", "", "Remote backend: Graph Store HTTP Protocol endpoint URL."),
     Setting("remote_user", "", "Remote backend: user name for HTTP basic authentication."),
     Setting("remote_password", "", "Remote backend: password for HTTP basic auth.", secret=True),
+    Setting("remote_auth", "basic", "Remote backend: HTTP authentication, 'basic' or 'digest'."),
+    Setting("remote_dialect", "generic",
+            "Remote backend: the store's kind (generic, oxigraph, fuseki, virtuoso, graphdb, "
+            "neptune), for its quirks."),
     Setting("base_iri", "https://w3id.org/tillvaxtgraf/", "Base IRI of minted identifiers."),
     Setting("write_token", "", "Bearer token that enables updates and graph-store writes.",
             secret=True),

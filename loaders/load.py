@@ -17,6 +17,7 @@ from tillvaxtgraf.loaders import metadata
 from tillvaxtgraf.loaders.progress import ProgressReader
 from tillvaxtgraf.loaders.sources import Source, temporary_workdir
 from tillvaxtgraf.loaders.validate import validate_graphs
+from tillvaxtgraf.store.derived import DERIVED_SUFFIX, SnapshotView, rebuild_all
 from tillvaxtgraf.store.names import METADATA_GRAPH
 from tillvaxtgraf.store.snapshots import SnapshotDir
 from tillvaxtgraf.store.sparql import sparql
@@ -101,6 +102,14 @@ def _apply(store: ox.Store, source: Source, fingerprint: str, workdir: Path,
     return results
 
 
+def check_distinct_graphs(sources: list[Source]) -> None:
+    """Refuse two sources that would write the same graph."""
+    graphs = [s.graph for s in sources]
+    duplicate = {g for g in graphs if graphs.count(g) > 1}
+    if duplicate:
+        raise LoadError(f"two sources target the same graph: {', '.join(sorted(duplicate))}")
+
+
 def check_sources(store_dir: str | os.PathLike[str], sources: list[Source]) -> int:
     """Validate sources in a private copy of the store, then throw the copy away.
 
@@ -133,10 +142,7 @@ def load_sources(
     """
     snapshots = SnapshotDir(store_dir)
     report = LoadReport()
-    graphs = [s.graph for s in sources]
-    duplicate = {g for g in graphs if graphs.count(g) > 1}
-    if duplicate:
-        raise LoadError(f"two sources target the same graph: {', '.join(sorted(duplicate))}")
+    check_distinct_graphs(sources)
     with snapshots.lock():
         fingerprints = {id(s): s.fingerprint() for s in sources}
         current = snapshots.current()
@@ -175,6 +181,9 @@ def load_sources(
                 store = None
                 snapshots.discard(snapshot)
                 return report
+            # Derived files (search index …) are built on the new snapshot and published
+            # with it: readers never see an index that does not match the data.
+            rebuild_all(SnapshotView(store, snapshot.name), snapshot.derived(DERIVED_SUFFIX))
             if loaded >= OPTIMIZE_ABOVE_TRIPLES:
                 log.info("optimizing the store after loading %d triples", loaded)
                 store.optimize()

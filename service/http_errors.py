@@ -14,6 +14,8 @@ from tillvaxtgraf.errors import (
     QueryRefused,
     QuerySyntaxError,
     QueryTimeout,
+    RemoteTimeout,
+    RemoteUnavailable,
     StoreBusy,
     StoreUnavailable,
     TillvaxtgrafError,
@@ -45,6 +47,8 @@ STATUS = [
     (LoadError, 400),
     (FormatMismatch, 406),
     (QueryRefused, 403),
+    (RemoteTimeout, 504),  # before their parents: the first match wins
+    (RemoteUnavailable, 502),
     (QueryTimeout, 503),
     (StoreBusy, 503),
     (StoreUnavailable, 503),
