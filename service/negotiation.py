@@ -90,11 +90,24 @@ def choose(header: str | None, offered: list[str]) -> str | None:
 
 
 def choose_format(header: str | None, types: dict[str, str], default: str) -> str | None:
-    """A format name for an Accept header, from a media-type → format table."""
-    offered = [m for m, f in types.items() if f == default]
-    offered += [m for m in types if m not in offered]
-    media = choose(header, offered)
-    return types[media] if media else None
+    """A format name for an Accept header, from a media-type → format table.
+
+    The first media type of a format in ``types`` is the one the answer is sent as; the
+    others are aliases, which count only when the header names them exactly. So
+    ``application/sparql-results+json;q=0, */*`` never gets JSON through the alias
+    ``application/json`` matching ``*/*``. Ties go to ``default``, then table order.
+    """
+    ranges = parse_accept(header)
+    if not ranges:
+        return default
+    names = [default] + [f for f in dict.fromkeys(types.values()) if f != default]
+    scores = {}
+    for name in names:
+        media = [m for m, f in types.items() if f == name]
+        named = [r.q for r in ranges if r.specificity == 2 and any(r.matches(m) for m in media)]
+        scores[name] = max([quality(ranges, media[0]), *named])
+    best = max(names, key=lambda n: scores[n])  # max keeps the first of equal scores
+    return best if scores[best] > 0 else None
 
 
 def prefers_json(header: str | None) -> bool:
