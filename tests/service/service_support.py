@@ -28,6 +28,7 @@ from pathlib import Path
 
 import requests
 from flask import Flask
+from flask.testing import FlaskClient
 
 from tillvaxtgraf.loaders.load import load_sources
 from tillvaxtgraf.loaders.sources import rdf_source
@@ -56,6 +57,18 @@ ex:dave a ex:Robot ; ex:serial "R-2" .
 OTHER_GRAPH = EX + "graph/robots"
 
 
+class BufferedClient(FlaskClient):
+    """A test client that reads every answer to its end, as a WSGI server does.
+
+    The default client leaves a streamed answer unread until it is closed, and an unread
+    answer keeps its query worker: two of them would starve the next query.
+    """
+
+    def open(self, *args: object, **kwargs: object):  # noqa: ANN201 - FlaskClient's
+        kwargs.setdefault("buffered", True)
+        return super().open(*args, **kwargs)
+
+
 def settings_for(store: Path, **overrides: object) -> Settings:
     """Settings for a store folder, ignoring whatever TILLVAXTGRAF_* the shell has set."""
     return load_settings({}, store=str(store), **overrides)
@@ -66,6 +79,7 @@ def app_over(store: Path, **overrides: object) -> Iterator[Flask]:
     """An app over ``store``; its query workers are stopped on exit."""
     app = create_app(settings_for(store, **overrides))
     app.config["TESTING"] = True
+    app.test_client_class = BufferedClient
     try:
         yield app
     finally:
@@ -260,3 +274,13 @@ def start_server(store: Path, log_dir: Path, *, env: dict[str, str] | None = Non
         time.sleep(0.1)
 
 
+def direct_select(store: Path, query: str) -> list[dict[str, str]]:
+    """Rows of a SELECT run by pyoxigraph itself on the store's current snapshot (union
+    default graph, as the service does): the reference the service's answers must match."""
+    import pyoxigraph as ox
+
+    current = SnapshotDir(store).current()
+    assert current is not None
+    result = ox.Store.read_only(str(current.path)).query(query, use_default_graph_as_union=True)
+    names = [v.value for v in result.variables]
+    return [{n: s[n].value for n in names if s[n] is not None} for s in result]

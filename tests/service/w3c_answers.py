@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 import xml.etree.ElementTree as ET
 
 from rdflib import Graph
@@ -100,7 +101,10 @@ def rdf_answer(content_type: str | None, body: bytes, base: str | None = None) -
     kind = media_type(content_type)
     assert kind in RDF_PARSERS, f"not an RDF format: {content_type}"
     graph = Graph()
-    graph.parse(data=body, format=RDF_PARSERS[kind], publicID=base)
+    with warnings.catch_warnings():
+        # rdflib's own N-Quads/TriG/JSON-LD parsers use its deprecated ConjunctiveGraph.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        graph.parse(data=body, format=RDF_PARSERS[kind], publicID=base)
     return graph
 
 
