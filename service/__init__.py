@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     from tillvaxtgraf.service.extension import StoreExtension
     from tillvaxtgraf.service.graph_store.views import blueprint as graph_store
     from tillvaxtgraf.service.meta.views import blueprint as meta
+    from tillvaxtgraf.service.resources.views import blueprint as resources
     from tillvaxtgraf.service.search.views import blueprint as search
     from tillvaxtgraf.service.sparql.views import blueprint as sparql
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.register_blueprint(graph_store)
     app.register_blueprint(meta)
     app.register_blueprint(api)
+    app.register_blueprint(resources)
     app.register_blueprint(search)
 
     @app.before_request

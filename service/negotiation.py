@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from werkzeug.datastructures import LanguageAccept
+
 RESULT_TYPES: dict[str, str] = {
     "application/sparql-results+json": "json",
     "application/json": "json",
@@ -115,3 +117,14 @@ def prefers_json(header: str | None) -> bool:
     return quality(ranges, "application/json") > max(
         quality(ranges, "text/plain"), quality(ranges, "text/html")
     )
+
+
+def reader_language(asked: str | None, accept_languages: LanguageAccept,
+                    offered: tuple[str, ...] = ("sv", "en"), default: str = "sv") -> str | None:
+    """The language to show a page in: ``?lang=`` if offered, else Accept-Language.
+
+    None when ``asked`` names a language that is not offered (the caller says so).
+    """
+    if asked:
+        return asked if asked in offered else None
+    return accept_languages.best_match(list(offered)) or default

@@ -139,7 +139,8 @@ def _description() -> Response:
         return render_template("sparql/editor.html", endpoint=url_for("sparql.endpoint"))
     _, rows = get_store().select(sparql("named_graphs"))
     endpoint = url_for("sparql.endpoint", _external=True)
-    graph = describe_service(endpoint, settings, [r["g"].value for r in rows if "g" in r])
+    graph = describe_service(endpoint, settings, [r["g"].value for r in rows if "g" in r],
+                             void_url=url_for("resources.void", _external=True) + "#dataset")
     name = next(k for k, v in GRAPH_FORMATS.items() if v == media)
     body = graph.serialize(format=GRAPH_SERIALIZATIONS[name])
     response = Response(body, content_type=media + "; charset=utf-8")
