@@ -77,6 +77,17 @@ CACHE_KEY = "tillvaxtgraf.resources.cache"
 # -- request helpers ------------------------------------------------------------------
 
 
+@blueprint.before_request
+def _preflight() -> Response | None:
+    return preflight(METHODS) if request.method == "OPTIONS" else None
+
+
+def _check_extension(ext: str | None) -> None:
+    if ext is not None and ext not in EXTENSIONS:
+        raise HttpError(404, f"no such format: .{ext}; give one of "
+                        f"{', '.join('.' + e for e in EXTENSIONS)}")
+
+
 def _base() -> str:
     return current_app.config["SETTINGS"].base_iri
 
@@ -297,8 +308,6 @@ def _split_extension(rest: str) -> tuple[str, str | None]:
 def _by_path(prefix: str, rest: str) -> Response | tuple[str, int]:
     """``/{prefix}{rest}`` answers for ``{base}{prefix}{rest}``, or ``rest`` minus a
     file extension (when the IRI with the extension is not itself known)."""
-    if request.method == "OPTIONS":
-        return preflight(METHODS)
     base = _base()
     stem, ext = _split_extension(rest)
     full = Document("/" + prefix + rest)
@@ -326,11 +335,7 @@ def ontology_part(rest: str) -> Response | tuple[str, int]:
 @blueprint.route("/resource", methods=["GET", "HEAD", "OPTIONS"])
 @blueprint.route("/resource.<ext>", methods=["GET", "HEAD", "OPTIONS"])
 def resource(ext: str | None = None) -> Response | tuple[str, int]:
-    if request.method == "OPTIONS":
-        return preflight(METHODS)
-    if ext is not None and ext not in EXTENSIONS:
-        raise HttpError(404, f"no such format: .{ext}; give one of "
-                        f"{', '.join('.' + e for e in EXTENSIONS)}")
+    _check_extension(ext)
     iri = request.args.get("iri", "").strip()
     if not iri:
         raise HttpError(400, "give the IRI to describe: /resource?iri=…")
@@ -350,10 +355,7 @@ def resource(ext: str | None = None) -> Response | tuple[str, int]:
 @blueprint.route("/ontology", methods=["GET", "HEAD", "OPTIONS"])
 @blueprint.route("/ontology.<ext>", methods=["GET", "HEAD", "OPTIONS"])
 def ontology(ext: str | None = None) -> Response | tuple[str, int]:
-    if request.method == "OPTIONS":
-        return preflight(METHODS)
-    if ext is not None and ext not in EXTENSIONS:
-        raise HttpError(404, f"no such format: .{ext}")
+    _check_extension(ext)
     rdf_format = _format(ext)
     store = get_store()
     version = store.version()
@@ -385,8 +387,6 @@ def ontology(ext: str | None = None) -> Response | tuple[str, int]:
 
 @blueprint.route("/context.jsonld", methods=["GET", "HEAD", "OPTIONS"])
 def context() -> Response:
-    if request.method == "OPTIONS":
-        return preflight(METHODS)
     body = json.dumps(jsonld_context(_base()), indent=2) + "\n"
     response = Response(body, content_type="application/ld+json; charset=utf-8")
     response.headers["Cache-Control"] = "public, max-age=3600"
@@ -400,8 +400,6 @@ def void_url() -> str:
 
 @blueprint.route("/.well-known/void", methods=["GET", "HEAD", "OPTIONS"])
 def void() -> Response:
-    if request.method == "OPTIONS":
-        return preflight(METHODS)
     rdf_format = _format(None)
     negotiated = "format" not in request.args
     store = get_store()

@@ -132,7 +132,7 @@ def test_store_down_then_back(tmp_path: Path) -> None:
     try:
         assert client.get("/healthz").status_code == 200
         assert client.get("/sparql", query_string=ASK, headers=JSON).get_json()[
-            "boolean"] is False
+            "boolean"] is True
     finally:
         server.stop()
 
