@@ -196,7 +196,15 @@ class Worker:
                 elif store.contains_named_graph(graph):
                     store.clear_graph(graph)
             rdf_format = format_by_name(request["format"])
-            if rdf_format.supports_datasets:
+            if rdf_format == ox.RdfFormat.JSON_LD:
+                # JSON-LD may name graphs, which bulk_load would write beside the target.
+                named = next((q.graph_name for q in ox.parse(path=request["data"],
+                                                             format=rdf_format)
+                              if not isinstance(q.graph_name, ox.DefaultGraph)), None)
+                if named is not None:
+                    raise RequestError("data", f"a graph store upload holds one graph; this "
+                                       f"JSON-LD names the graph {named} too")
+            elif rdf_format.supports_datasets:
                 raise RequestError("format", "a graph store upload must be a graph format")
             try:
                 store.bulk_load(path=request["data"], format=rdf_format, to_graph=graph,
