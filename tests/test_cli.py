@@ -244,7 +244,7 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 # --- query ------------------------------------------------------------------------------------
 
 
-SELECT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?p"
+SELECT = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{GRAPH}file/data> {{ ?s ?p ?o }} }} ORDER BY ?p"
 
 
 def test_query_as_table_csv_and_json(small_store: Path) -> None:
@@ -272,10 +272,12 @@ def test_query_ask_construct_and_file(small_store: Path, tmp_path: Path) -> None
               "ASK { <http://example.org/a> ?p ?o }")
     assert ask.stdout == "ask\ntrue\n"
     construct = run("--store", str(small_store), "query",
-                    "CONSTRUCT { ?s <http://example.org/copy> ?o } WHERE { ?s ?p ?o }")
+                    "CONSTRUCT { ?s <http://example.org/copy> ?o } "
+                    "WHERE { ?s ?p ?o FILTER (STRSTARTS(STR(?s), 'http://example.org/')) }")
     parsed = list(ox.parse(construct.stdout.encode(), ox.RdfFormat.N_TRIPLES))
     assert len(parsed) == 3
-    rq = write(tmp_path / "count.rq", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n")
+    rq = write(tmp_path / "count.rq",
+               "SELECT (COUNT(*) AS ?n) WHERE { <http://example.org/a> ?p ?o }\n")
     assert run("--store", str(small_store), "query", "--format", "csv", str(rq)).stdout == \
         "n\n3\n"
 
