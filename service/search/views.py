@@ -9,6 +9,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from tillvaxtgraf.search.connections import Connections, PathFinder
 from tillvaxtgraf.search.index import entity_labels
 from tillvaxtgraf.search.kinds import KIND_LABELS
+from tillvaxtgraf.search.relations import relation_groups
 from tillvaxtgraf.service.cors import add_cors
 from tillvaxtgraf.service.extension import get_search, get_store
 from tillvaxtgraf.service.http_errors import HttpError
@@ -125,10 +126,16 @@ def _resolve(param: str, lang: str) -> str | None:
     return hits[0].iri
 
 
-def _connections_json(answer: Connections) -> dict[str, Any]:
+def _kind_label(kind: str, lang: str) -> str:
+    return KIND_LABELS.get(kind, KIND_LABELS["other"])[lang]
+
+
+def _connections_json(answer: Connections, phrases: dict[str, str],
+                      lang: str) -> dict[str, Any]:
     def node(iri: str) -> dict[str, str]:
         label, kind = answer.labels.get(iri, (iri.rsplit("/", 1)[-1], "other"))
-        return {"iri": iri, "label": label, "kind": kind}
+        return {"iri": iri, "label": label, "kind": kind, "kind_label": _kind_label(kind, lang),
+                "url": resource_url(iri)}
 
     return {
         "from": node(answer.source),
@@ -136,7 +143,9 @@ def _connections_json(answer: Connections) -> dict[str, Any]:
         "paths": [
             {"length": len(p.edges), "sentence": p.sentence,
              "nodes": [node(n) for n in p.nodes],
-             "edges": [{"subject": e.subject, "predicate": e.predicate, "object": e.object}
+             "edges": [{"subject": e.subject, "predicate": e.predicate, "object": e.object,
+                        "phrase": phrases.get(e.predicate)
+                        or e.predicate.rsplit("#", 1)[-1].rsplit("/", 1)[-1]}
                        for e in p.edges]}
             for p in answer.paths
         ],
@@ -160,7 +169,8 @@ def find_connections(lang: str) -> dict[str, Any] | None:
     if source is None or target is None:
         return None
     finder = PathFinder(get_store(), get_search().locate().index, lang=lang)
-    return _connections_json(finder.connect(source, target, max_length=_max_length()))
+    answer = finder.connect(source, target, max_length=_max_length())
+    return _connections_json(answer, finder.property_phrases(), lang)
 
 
 @blueprint.route("/api/connections")
@@ -190,6 +200,7 @@ def api_neighbourhood() -> Response:
     links = finder.neighbours(iri)
     phrases = finder.property_phrases()
     labels = entity_labels(finder.index, [iri] + [o for _, o, _ in links], lang)
+    groups = relation_groups(finder, iri)
     nodes = {iri: labels.get(iri, (iri.rsplit("/", 1)[-1], "other"))}
     edges = []
     for predicate, other, inverse in links:
@@ -199,7 +210,10 @@ def api_neighbourhood() -> Response:
                       "label": phrases.get(predicate) or predicate.rsplit("#", 1)[-1]})
     return add_cors(jsonify({
         "center": iri,
-        "nodes": [{"iri": n, "label": lbl, "kind": kind} for n, (lbl, kind) in nodes.items()],
+        "label": nodes[iri][0],
+        "nodes": [{"iri": n, "label": lbl, "kind": kind, "kind_label": _kind_label(kind, lang),
+                   "url": resource_url(n)} for n, (lbl, kind) in nodes.items()],
         "edges": edges,
+        "relations": [g.to_dict() for g in groups],
         "capped": bool(finder.capped),
     }), "GET, HEAD")

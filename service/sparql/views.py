@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from tillvaxtgraf.errors import QueryRefused
+from tillvaxtgraf.queries.catalog import load_catalog
 from tillvaxtgraf.service.auth import require_write_token
 from tillvaxtgraf.service.cors import add_cors, preflight
 from tillvaxtgraf.service.extension import get_store
@@ -16,6 +17,7 @@ from tillvaxtgraf.service.negotiation import (
     choose,
     choose_format,
 )
+from tillvaxtgraf.service.sparql import editor
 from tillvaxtgraf.service.sparql.description import GRAPH_SERIALIZATIONS, describe_service
 from tillvaxtgraf.service.sparql.protocol import Operation, parse_operation
 from tillvaxtgraf.service.streaming import etag_for, not_modified, stream_answer
@@ -32,6 +34,7 @@ from tillvaxtgraf.store.sparql_text import (
 
 blueprint = Blueprint("sparql", __name__)
 METHODS = "GET, HEAD, POST, OPTIONS"
+TERMS = editor.TermCatalog()
 
 
 def _refuse_remote(shape: SparqlShape) -> None:
@@ -136,7 +139,7 @@ def _description() -> Response:
                             "rdfxml or ntriples")
         media = GRAPH_FORMATS[name]
     if media == "text/html":
-        return render_template("sparql/editor.html", endpoint=url_for("sparql.endpoint"))
+        return _editor_page()
     _, rows = get_store().select(sparql("named_graphs"))
     endpoint = url_for("sparql.endpoint", _external=True)
     graph = describe_service(endpoint, settings, [r["g"].value for r in rows if "g" in r],
@@ -148,11 +151,50 @@ def _description() -> Response:
     return add_cors(response, METHODS)
 
 
+def _editor_page(query: str | None = None) -> Response:
+    """The query editor for browsers: YASGUI over this endpoint, or a plain form."""
+    known = editor.prefixes(current_app.config["SETTINGS"].base_iri)
+    config = {
+        "endpoint": url_for("sparql.endpoint"),
+        "termsUrl": url_for("sparql.terms"),
+        "prefixes": known,
+        "starter": editor.starter_query(known),
+        "query": query,
+        "examples": editor.examples(load_catalog()),
+    }
+    page = render_template("sparql/editor.html", config=config,
+                           query=query or config["starter"],
+                           endpoint=config["endpoint"], examples=config["examples"])
+    response = Response(page, content_type="text/html; charset=utf-8")
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+@blueprint.route("/sparql/terms")
+def terms() -> Response:
+    """Classes and properties for the editor's autocompletion, as JSON."""
+    lang = request.args.get("lang", "en")
+    if lang not in ("sv", "en"):
+        raise HttpError(400, "parameter 'lang': give sv or en")
+    store = get_store()
+    etag = etag_for(store.version(), request.full_path, "json")
+    if not_modified(etag):
+        response = Response(status=304)
+    else:
+        known = editor.prefixes(current_app.config["SETTINGS"].base_iri)
+        response = jsonify(TERMS.terms(store, lang, known))
+        response.headers["Cache-Control"] = "public, max-age=0, must-revalidate"
+    response.set_etag(etag)
+    return add_cors(response, "GET, HEAD")
+
+
 @blueprint.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS"])
 def endpoint() -> Response:
     if request.method == "OPTIONS":
         return preflight(METHODS)
     operation = parse_operation(request)
+    if operation.kind == "query" and request.args.get("format") == "html":
+        return _editor_page(operation.text)  # "open in the editor" links
     if operation.kind == "query":
         return _run_query(operation)
     if operation.kind == "update":
