@@ -19,7 +19,8 @@ def _error_responses(*codes: int) -> dict[str, Any]:
         str(code): {
             "description": texts[code],
             "content": {"application/json": {"schema": ERROR},
-                        "text/plain": {"schema": {"type": "string"}}},
+                        "text/plain": {"schema": {"type": "string"}},
+                        "text/html": {"schema": {"type": "string"}}},
         }
         for code in codes
     }
@@ -27,7 +28,7 @@ def _error_responses(*codes: int) -> dict[str, Any]:
 
 def _schema(param: Parameter) -> dict[str, Any]:
     if param.kind == "iri":
-        schema: dict[str, Any] = {"type": "string", "format": "iri"}
+        schema: dict[str, Any] = {"type": "string", "format": "iri", "minLength": 1}
     elif param.kind == "typed" and param.datatype and param.datatype.endswith("#integer"):
         schema = {"type": "integer"}
     elif param.kind == "typed" and param.datatype and param.datatype.endswith(
@@ -38,7 +39,7 @@ def _schema(param: Parameter) -> dict[str, Any]:
     elif param.kind == "typed" and param.datatype and param.datatype.endswith("#date"):
         schema = {"type": "string", "format": "date"}
     else:
-        schema = {"type": "string", "maxLength": 1000}
+        schema = {"type": "string", "minLength": 1, "maxLength": 1000}
     if param.enum is not None:
         schema = {"type": "string", "enum": param.enum}
     if param.default is not None:
@@ -90,7 +91,7 @@ def _query_path(query: NamedQuery) -> dict[str, Any]:
         "post": {
             **operation,
             "operationId": f"query_{query.name}_post",
-            "requestBody": {"required": False,
+            "requestBody": {"required": bool(required),
                             "content": {"application/json": {"schema": body_schema}}},
             "responses": {**responses, **_error_responses(415)},
         },

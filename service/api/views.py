@@ -93,7 +93,7 @@ def _json_values(body: dict[str, Any]) -> dict[str, Any]:
 
 def _answer_format(values: dict[str, Any]) -> str:
     asked = values.pop("format", None)
-    if asked:
+    if asked is not None:
         if not isinstance(asked, str) or asked.lower() not in FORMATS:
             raise HttpError(400, f"parameter 'format': {asked!r} is not one of: "
                             f"{', '.join(FORMATS)}")
