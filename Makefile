@@ -29,7 +29,7 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup system-deps lint
-	$(BIN)/python -m pytest
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
 
 clean:
 	rm -rf $(VENV) tillvaxtgraf-store .pytest_cache

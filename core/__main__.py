@@ -1,0 +1,5 @@
+"""``python -m tillvaxtgraf``: the same as the ``tillvaxtgraf`` command."""
+
+from tillvaxtgraf.cli import main
+
+main()
