@@ -17,7 +17,7 @@ log = logging.getLogger("tillvaxtgraf.requests")
 def create_app(settings: Settings | None = None, *, store: Store | None = None,
                test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment unless given, then the blueprints."""
-    from tillvaxtgraf.service import http_errors, links
+    from tillvaxtgraf.service import http_errors, links, security
     from tillvaxtgraf.service.api.views import blueprint as api
     from tillvaxtgraf.service.extension import StoreExtension
     from tillvaxtgraf.service.graph_store.views import blueprint as graph_store
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     StoreExtension(app, store=store)
     http_errors.register(app)
     links.register(app)
+    security.register(app)
     app.register_blueprint(sparql)
     app.register_blueprint(graph_store)
     app.register_blueprint(meta)
@@ -55,7 +56,6 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
         elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         log.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method,
                  request.full_path.rstrip("?"), response.status_code, elapsed)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
     return app
