@@ -30,6 +30,9 @@ lint: setup
 
 test: setup system-deps lint
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/python -m pytest
+	# The service suite again, every app over the remote backend (`oxigraph serve`):
+	PATH="$(abspath $(BIN)):$$PATH" PYTHONPATH=tests/store $(BIN)/python -m pytest \
+		-p remote_service_plugin tests/service --deselect tests/service/api/test_openapi.py
 
 clean:
 	rm -rf $(VENV) tillvaxtgraf-store .pytest_cache

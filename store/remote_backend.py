@@ -65,9 +65,14 @@ from tillvaxtgraf.store.base import (
     WriteResult,
 )
 from tillvaxtgraf.store.bindings import bind_values
-from tillvaxtgraf.store.embedded_backend import TIMEOUT_HINT, BadData, FormatMismatch
+from tillvaxtgraf.store.embedded_backend import (
+    TIMEOUT_HINT,
+    BadData,
+    FormatMismatch,
+    UpdateFailed,
+)
 from tillvaxtgraf.store.names import METADATA_GRAPH, TG
-from tillvaxtgraf.store.sparql_text import inspect
+from tillvaxtgraf.store.sparql_text import clear_silently, inspect
 from tillvaxtgraf.store.terms import Term
 
 log = logging.getLogger(__name__)
@@ -138,6 +143,32 @@ DIALECTS: dict[str, Dialect] = {
     # Neptune: each HTTP request is one transaction.
     "neptune": Dialect("neptune", atomic_put=True),
 }
+
+
+def _local_syntax_error(text: str, what: str) -> QuerySyntaxError | None:
+    """The error pyoxigraph finds in the client's own text (the embedded store's message,
+    line and column), when the remote store refused it as malformed.
+
+    Only for texts without SERVICE or LOAD: pyoxigraph would run a text it can parse.
+    """
+    shape = inspect(text)
+    if shape.services or shape.loads:
+        return None
+    scratch = ox.Store()
+    try:
+        if what == "update":
+            scratch.update(text)
+        else:
+            scratch.query(text)
+    except SyntaxError as exc:
+        from tillvaxtgraf.store.worker import syntax_error
+
+        payload = syntax_error(exc).payload
+        return QuerySyntaxError(payload["message"], line=payload.get("line"),
+                                column=payload.get("column"))
+    except Exception:  # noqa: BLE001 - parsed: the remote store's own message stands
+        return None
+    return None
 
 
 def _is_timeout(reason: object) -> bool:
@@ -406,6 +437,9 @@ class RemoteStore(Store):
         message = " ".join(message.split())[:500] or exc.reason
         status = exc.code
         if status == 400 and request_text is not None:
+            local = _local_syntax_error(request_text, what)
+            if local is not None:
+                return local
             line = column = None
             match = _POSITION.search(message)
             if match:
@@ -413,6 +447,10 @@ class RemoteStore(Store):
                 column = int(match.group(2)) if match.group(2) else None
             return QuerySyntaxError(f"the SPARQL store refused the {what}: {message}",
                                     line=line, column=column)
+        if status == 500 and what == "update" and message:
+            # The store evaluated the update and refused it (e.g. DROP of a graph that is
+            # absent): the client's request is at fault, as on the embedded store.
+            return UpdateFailed(f"the SPARQL store refused the update: {message}")
         if status in (408, 504):
             return RemoteTimeout(f"the SPARQL store gave up on the {what} (HTTP {status}): "
                                  f"{message}", hint=TIMEOUT_HINT)
@@ -465,7 +503,7 @@ class RemoteStore(Store):
                                       for name, term in request.substitutions.items()})
         base_iri = getattr(request, "base_iri", None)
         if base_iri:
-            text = f"BASE {Term.iri(base_iri).to_ntriples()}\n{text}"
+            text = f"BASE {Term.iri(base_iri).to_ntriples()} {text}"
         params: list[tuple[str, str]] = []
         for graph in request.default_graphs or []:
             params.append(("default-graph-uri", graph))
@@ -486,7 +524,8 @@ class RemoteStore(Store):
         try:
             result = wrapper.query()
         except urllib.error.HTTPError as exc:
-            raise self._http_error(exc, "query", request.query) from None
+            client_text = getattr(request, "original", None) or request.query
+            raise self._http_error(exc, "query", client_text) from None
         body = _Body(self, result.response, deadline, limit)
         return Answer(kind, result_format, self._answer_chunks(body, wire, result_format, kind))
 
@@ -578,7 +617,10 @@ class RemoteStore(Store):
 
     def update(self, update: str, timeout: float | None = None,
                base_iri: str | None = None, original: str | None = None) -> None:
-        text = f"BASE {Term.iri(base_iri).to_ntriples()}\n{update}" if base_iri else update
+        # pyoxigraph-like: clearing a graph that is absent is a no-op, not an error.
+        text = clear_silently(update)
+        if base_iri:
+            text = f"BASE {Term.iri(base_iri).to_ntriples()} {text}"
         self._update(text, timeout, original=original or update)
         self.touch()
 
@@ -687,13 +729,18 @@ class RemoteStore(Store):
                      workdir: Path) -> tuple[Path, bool]:
         """Parse an upload here (errors with line and column), as N-Triples; has bnodes?"""
         fmt = format_by_name(rdf_format)
-        if fmt.supports_datasets:
-            raise FormatMismatch("a graph store upload must be a graph format")
         out = workdir / "upload.nt"
+
+        def triples() -> Iterator[ox.Triple]:
+            for quad in ox.parse(path=str(data), format=fmt, base_iri=base_iri):
+                if not isinstance(quad.graph_name, ox.DefaultGraph):
+                    raise FormatMismatch("a graph store upload must be one graph: this one "
+                                         f"names the graph {quad.graph_name}")
+                yield quad.triple
+
         try:
             with open(out, "wb") as sink:
-                ox.serialize(ox.parse(path=str(data), format=fmt, base_iri=base_iri), sink,
-                             ox.RdfFormat.N_TRIPLES)
+                ox.serialize(triples(), sink, ox.RdfFormat.N_TRIPLES)
         except SyntaxError as exc:
             raise BadData(str(exc.args[0]) if exc.args else str(exc), line=exc.lineno,
                           column=exc.offset) from None
