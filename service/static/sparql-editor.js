@@ -160,7 +160,7 @@
       copyEndpointOnNewTab: true,
       endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; }, keys: [], renderItem: renderEndpoint },
       persistenceId: "tillvaxtgraf",
-      yasqe: { value: config.starter, prefixCcApi: null },
+      yasqe: { value: config.starter, prefixCcApi: null, editorHeight: "auto", viewportMargin: Infinity },
       yasr: { prefixes: config.prefixes, pluginOrder: ["table", "response", "chart"], defaultPlugin: "table" }
     });
   } catch (error) {
@@ -170,6 +170,36 @@
   }
   if (form) { form.hidden = true; }
   window.tillvaxtgrafEditor = yasgui;  // for the browser tests and curious analysts
+
+  // Accessibility: name the fields YASGUI leaves unnamed, keep its tab list to tabs (its
+  // "+" stays for the mouse; a real button beside the editor does the same for keyboards
+  // and screen readers), and let the editor grow with its text instead of scrolling inside.
+  var newTab = document.createElement("button");
+  newTab.type = "button";
+  newTab.className = "new-tab";
+  newTab.textContent = "New query tab";
+  newTab.addEventListener("click", function () { yasgui.addTab(true); });
+  host.parentNode.insertBefore(newTab, host);
+  function polish() {
+    host.querySelectorAll(".CodeMirror textarea:not([aria-label])").forEach(function (area) {
+      area.setAttribute("aria-label", "SPARQL query");
+    });
+    host.querySelectorAll("input.autocomplete:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", "SPARQL endpoint");
+    });
+    host.querySelectorAll(".tabsList input[type=text]:not([aria-label])").forEach(function (input) {
+      input.setAttribute("aria-label", "Tab name");
+    });
+    host.querySelectorAll(".tabsList .addTab").forEach(function (add) {
+      add.setAttribute("tabindex", "-1");
+      if (add.parentNode) { add.parentNode.setAttribute("aria-hidden", "true"); }
+    });
+    host.querySelectorAll(".CodeMirror-scroll[tabindex='-1']").forEach(function (scroller) {
+      scroller.setAttribute("tabindex", "0");  // a region that scrolls is reachable by keyboard
+    });
+  }
+  polish();
+  new MutationObserver(polish).observe(host, { childList: true, subtree: true });
 
   // Ready examples open in a tab of their own (once: a second click selects that tab).
   var byName = {};
