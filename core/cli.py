@@ -33,7 +33,8 @@ class Command(click.Command):
         try:
             return super().invoke(ctx)
         except TillvaxtgrafError as exc:
-            click.echo(f"error: {exc}", err=True)
+            for line in str(exc).splitlines() or [""]:  # several bad rows: a line each
+                click.echo(f"error: {line}", err=True)
             ctx.exit(1)
 
 
@@ -79,7 +80,8 @@ def _sources_from_args(paths: tuple[str, ...], graph: str | None, rdf_format: st
         path = Path(raw)
         if path.suffix.lower() == ".toml":
             sources.append(csv_source(path))
-        elif mapping or (path.suffix.lower() in {".csv", ".tsv", ".txt"} and not rdf_format):
+        elif mapping or (path.suffix.lower() in {".csv", ".tsv", ".txt", ".xlsx"}
+                         and not rdf_format):
             if not mapping:
                 raise LoadError("a CSV table needs --mapping FILE.toml", source=raw)
             sources.append(csv_source(mapping, path))
@@ -98,17 +100,27 @@ def _sources_from_args(paths: tuple[str, ...], graph: str | None, rdf_format: st
 @click.option("--force", is_flag=True, help="Reload sources even when unchanged.")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar (default: for big files).")
+@click.option("--skip-bad-rows", is_flag=True,
+              help="Load a table's good rows and write the bad ones to --rejects.")
+@click.option("--rejects", type=click.Path(dir_okay=False), default="rejects.csv",
+              show_default=True, help="With --skip-bad-rows: CSV of the bad rows' problems.")
 @click.pass_context
 def load(ctx: click.Context, sources: tuple[str, ...], graph: str | None, rdf_format: str | None,
-         mapping: str | None, validate: bool, force: bool, progress: bool | None) -> None:
-    """Load SOURCES (RDF files, CSV mappings) into the store; no SOURCES: the bundled data.
+         mapping: str | None, validate: bool, force: bool, progress: bool | None,
+         skip_bad_rows: bool, rejects: str) -> None:
+    """Load SOURCES (RDF files, CSV/XLSX tables) into the store; no SOURCES: the bundled data.
 
-    All sources load or none do: on any error the store is left exactly as it was.
+    All sources load or none do: on any error the store is left exactly as it was. A
+    table with bad rows is refused (each bad row is named), unless --skip-bad-rows.
     """
+    from tillvaxtgraf.loaders.csv_mapping import BadRows
     from tillvaxtgraf.loaders.load import load_sources
 
     settings = _settings(ctx)
     chosen = _sources_from_args(sources, graph, rdf_format, mapping, validate)
+    bad_rows = BadRows(skip=True, rejects=Path(rejects)) if skip_bad_rows else None
+    for source in chosen:
+        source.bad_rows = bad_rows
     if settings.backend == "sparql":
         from tillvaxtgraf.loaders.remote_load import load_sources_remote
 
@@ -126,6 +138,8 @@ def load(ctx: click.Context, sources: tuple[str, ...], graph: str | None, rdf_fo
         click.echo(f"published snapshot {report.snapshot}: {total:,} triples loaded")
     else:
         click.echo("nothing changed: every source is already loaded as it is")
+    if bad_rows is not None and bad_rows.skipped:
+        click.echo(f"skipped {bad_rows.skipped:,} bad row(s): see {rejects}", err=True)
 
 
 def _remote(settings: Settings):  # noqa: ANN202 - a RemoteStore, imported lazily

@@ -1,10 +1,18 @@
-"""Declarative CSV → RDF mappings.
+"""Declarative table → RDF mappings (CSV and XLSX).
 
 A mapping is a TOML file, so a new table layout needs a mapping, not code. It names
-the source table, its dialect (separator, encoding, decimal comma), the target graph,
-and per row the entities to mint, each with IRI template, types and properties. See
-``docs`` in README.md ("CSV mappings") for every key. Rows become N-Triples lines; the
-caller streams them to a file that the store bulk-loads.
+the source table, its dialect (format, separator, encoding, decimal comma), the target
+graph, and per row the entities to mint, each with IRI template, types and properties;
+optionally derived columns (lookups, transforms, multi-valued cells), per-row checks
+(organisation-number checksums, non-negative amounts, dates in order, unique keys,
+lookups that must hit) and summaries to accumulate. See README.md ("CSV mappings") for
+every key. Rows become N-Triples lines; the caller streams them to a file that the store
+bulk-loads.
+
+Speed matters (project tables have millions of rows), so a mapping is compiled once per
+table into small closures, and a row costs string formatting and dictionary lookups only.
+A bad row never stops the reading: every bad row is reported (file, line, column), or
+skipped into a rejects file when the caller asks for that.
 """
 
 from __future__ import annotations
@@ -12,14 +20,16 @@ from __future__ import annotations
 import csv
 import re
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from tillvaxtgraf.errors import LoadError
-from tillvaxtgraf.store.terms import XSD, Term, is_valid_iri
+from tillvaxtgraf.loaders import rowchecks
+from tillvaxtgraf.loaders.tables import Table, read_table, table_format
+from tillvaxtgraf.store.terms import _IRI_FORBIDDEN, XSD, Term, is_valid_iri
 
 DEFAULT_PREFIXES = {
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -38,8 +48,17 @@ _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _NUMERIC = {XSD + "decimal", XSD + "integer", XSD + "double", XSD + "float"}
 _PROPERTY_KEYS = {
     "predicate", "column", "template", "value", "kind", "datatype", "lang",
-    "confidence", "pattern", "required", "reverse",
+    "confidence", "pattern", "required", "reverse", "separator", "unless",
 }
+_ENTITY_KEYS = {"iri", "types", "properties", "each", "separator", "once", "unless"}
+_DERIVED_KEYS = {"from", "map", "default", "transform", "separator", "lookup", "what"}
+_CHECK_KEYS = {"column", "rule", "other", "separator", "lookup", "what"}
+_TABLE_KEYS = {"file", "key", "value", "confidence", "delimiter", "encoding"}
+_NEEDS_ESCAPE = re.compile(r'[\\"\x00-\x1f\x7f]')
+_LANG_TAG = re.compile(r"[A-Za-z]+(-[A-Za-z0-9]+)*")
+_CONFIDENCE_NOTE = re.compile(r"\s*\(.*\)$")
+RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+MAX_REPORTED_ROWS = 100
 
 
 @dataclass
@@ -54,6 +73,8 @@ class PropertyRule:
     confidence: str | None = None
     pattern: re.Pattern[str] | None = None
     required: bool = False
+    separator: str | None = None  # the cell holds several values
+    unless: str | None = None  # no value when this column is not empty
 
     def columns(self) -> set[str]:
         cols = set()
@@ -63,6 +84,8 @@ class PropertyRule:
             cols.update(_PLACEHOLDER.findall(self.template))
         if self.confidence:
             cols.add(self.confidence)
+        if self.unless:
+            cols.add(self.unless)
         return cols
 
 
@@ -71,16 +94,53 @@ class EntityRule:
     iri: str
     types: list[str] = field(default_factory=list)
     properties: list[PropertyRule] = field(default_factory=list)
+    each: list[str] = field(default_factory=list)  # one entity per value of these cells
+    separator: str = "|"
+    once: bool = False  # describe each subject only the first time a row mints it
+    unless: str | None = None  # no entity when this column is not empty
+
+
+@dataclass
+class LookupTable:
+    """Keys and values read from another table (e.g. organisation number → IRI)."""
+
+    file: Path
+    key: str
+    value: str  # a template over the lookup table's columns
+    confidence: str | None = None
+    delimiter: str = ","
+    encoding: str = "utf-8"
 
 
 @dataclass
 class DerivedColumn:
-    """A column computed from another through a lookup table (e.g. name → IRI key)."""
+    """A column computed from another: a transform, then a lookup (table or inline map)."""
 
     name: str
     source: str
     values: dict[str, str]
-    default: str | None = None
+    default: str | None = None  # "{value}" in it stands for the looked-up key
+    transform: str | None = None
+    separator: str | None = None  # the cell holds several values; each is derived
+    lookup: str | None = None  # the name of a [lookups.NAME] table
+    what: str | None = None  # what the values are, for messages ("county name")
+
+    @property
+    def looks_up(self) -> bool:
+        return bool(self.values) or self.lookup is not None or self.default is not None \
+            or self.transform is None
+
+
+@dataclass
+class CheckRule:
+    """A per-row check: see loaders/rowchecks.py and README.md for the rules."""
+
+    column: str
+    rule: str
+    other: str | None = None
+    separator: str | None = None
+    lookup: str | None = None
+    what: str | None = None
 
 
 @dataclass
@@ -95,22 +155,80 @@ class Mapping:
     prefixes: dict[str, str] = field(default_factory=dict)
     derived: list[DerivedColumn] = field(default_factory=list)
     entities: list[EntityRule] = field(default_factory=list)
+    format: str = "csv"
+    sheet: str | None = None
+    checks: list[CheckRule] = field(default_factory=list)
+    lookups: dict[str, list[LookupTable]] = field(default_factory=dict)
+    summaries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    shacl: str = "all"  # "all": the whole graph; "sample": the first sample_rows rows
+    sample_rows: int = 1000
+    lookup_values: dict[str, dict[str, str]] = field(default_factory=dict, repr=False)
 
     def required_columns(self) -> set[str]:
         needed: set[str] = set()
         for entity in self.entities:
             needed.update(_PLACEHOLDER.findall(entity.iri))
+            needed.update(entity.each)
+            if entity.unless:
+                needed.add(entity.unless)
             for prop in entity.properties:
                 needed.update(prop.columns())
+        for check in self.checks:
+            needed.add(check.column)
+            if check.other:
+                needed.add(check.other)
         return (needed - {d.name for d in self.derived}) | {d.source for d in self.derived}
+
+    def files(self) -> list[Path]:
+        """Every file the mapped triples depend on: mapping, table and lookup tables."""
+        lookups = sorted({t.file for tables in self.lookups.values() for t in tables})
+        return [self.path, self.table, *lookups]
+
+    def as_table(self) -> Table:
+        return Table(self.table, self.format, self.delimiter, self.encoding, self.sheet)
 
 
 def _fail(mapping_path: Path, message: str) -> LoadError:
     return LoadError(f"bad mapping: {message}", source=str(mapping_path))
 
 
+def _read_lookup(mapping_path: Path, name: str, spec: dict[str, Any],
+                 accept: tuple[str, ...]) -> tuple[LookupTable, dict[str, str]]:
+    unknown = set(spec) - _TABLE_KEYS
+    if unknown or not {"file", "key", "value"} <= set(spec):
+        raise _fail(mapping_path, f"[lookups.{name}]: each table needs 'file', 'key' and "
+                    f"'value'" + (f" (unknown key(s) {sorted(unknown)})" if unknown else ""))
+    table = LookupTable(mapping_path.parent / spec["file"], spec["key"], spec["value"],
+                        spec.get("confidence"), spec.get("delimiter", ","),
+                        spec.get("encoding", "utf-8"))
+    try:
+        with open(table.file, encoding=table.encoding, newline="") as fh:
+            rows = list(csv.DictReader(fh, delimiter=table.delimiter))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(mapping_path, f"[lookups.{name}]: cannot read {table.file}: {exc}") from None
+    columns = set(rows[0]) if rows else set()
+    wanted = {table.key, *_PLACEHOLDER.findall(table.value)}
+    if table.confidence:
+        wanted.add(table.confidence)
+    if rows and not wanted <= columns:
+        raise _fail(mapping_path, f"[lookups.{name}]: {table.file.name} has no column(s) "
+                    f"{sorted(wanted - columns)}")
+    found: dict[str, str] = {}
+    template = _Template(table.value)
+    for row in rows:
+        if table.confidence:
+            level = _CONFIDENCE_NOTE.sub("", (row.get(table.confidence) or "").strip())
+            if level not in accept:
+                continue
+        key = (row.get(table.key) or "").strip()
+        value = template.fill({k: (v or "").strip() for k, v in row.items()})
+        if key and value is not None:
+            found.setdefault(key, value)
+    return table, found
+
+
 def read_mapping(path: str | Path, table: str | Path | None = None) -> Mapping:
-    """Read and check a mapping file; ``table`` overrides the CSV file it names."""
+    """Read and check a mapping file; ``table`` overrides the table file it names."""
     path = Path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -141,24 +259,78 @@ def read_mapping(path: str | Path, table: str | Path | None = None) -> Mapping:
         table = path.parent / source["file"]
     if "graph" not in source:
         raise _fail(path, "[source] needs 'graph', the named graph the table loads into")
+    shacl = source.get("shacl", "all")
+    if shacl not in ("all", "sample"):
+        raise _fail(path, "[source] shacl must be 'all' or 'sample'")
+    graph = source["graph"]
+    if "{table}" in graph:  # one graph per table file: …/graph/projects/{table}
+        graph = graph.replace("{table}", rowchecks.slug(Path(table).stem))
     mapping = Mapping(
         path=path,
         table=Path(table),
-        graph=expand(source["graph"]),
+        graph=expand(graph),
         delimiter=source.get("delimiter", ","),
         encoding=source.get("encoding", "utf-8"),
         decimal=source.get("decimal", "."),
         accept_confidence=tuple(raw.get("confidence", {}).get("accept", ())),
         prefixes=prefixes,
+        format=table_format(Path(table), source.get("format")),
+        sheet=source.get("sheet"),
+        shacl=shacl,
+        sample_rows=int(source.get("sample_rows", 1000)),
+        summaries={str(k): dict(v) for k, v in raw.get("summaries", {}).items()},
     )
+    lookup_values: dict[str, dict[str, str]] = {}
+    for name, spec in raw.get("lookups", {}).items():
+        merged: dict[str, str] = {}
+        mapping.lookups[name] = []
+        for table_spec in spec.get("tables", []):
+            found_table, found = _read_lookup(path, name, table_spec, mapping.accept_confidence)
+            mapping.lookups[name].append(found_table)
+            for key, value in found.items():
+                merged.setdefault(key, value)
+        lookup_values[name] = merged
+    mapping.lookup_values = lookup_values
     for name, spec in raw.get("derived", {}).items():
+        unknown = set(spec) - _DERIVED_KEYS
+        if unknown or "from" not in spec:
+            raise _fail(path, f"[derived.{name}] needs 'from'"
+                        + (f"; unknown key(s) {sorted(unknown)}" if unknown else ""))
+        transform = spec.get("transform")
+        if transform is not None and transform not in rowchecks.TRANSFORMS:
+            raise _fail(path, f"[derived.{name}]: unknown transform {transform!r} "
+                        f"(one of {', '.join(sorted(rowchecks.TRANSFORMS))})")
+        lookup = spec.get("lookup")
+        if lookup is not None and lookup not in lookup_values:
+            raise _fail(path, f"[derived.{name}]: no [lookups.{lookup}]")
+        values = {**lookup_values.get(lookup or "", {}), **dict(spec.get("map", {}))}
         mapping.derived.append(
-            DerivedColumn(name, spec["from"], dict(spec.get("map", {})), spec.get("default"))
+            DerivedColumn(name, spec["from"], values, spec.get("default"), transform,
+                          spec.get("separator"), lookup, spec.get("what"))
         )
+    for number, spec in enumerate(raw.get("checks", []), start=1):
+        unknown = set(spec) - _CHECK_KEYS
+        rule = spec.get("rule")
+        if unknown or "column" not in spec or rule not in rowchecks.CHECK_RULES:
+            raise _fail(path, f"check {number} needs 'column' and a 'rule' (one of "
+                        f"{', '.join(sorted(rowchecks.CHECK_RULES))})"
+                        + (f"; unknown key(s) {sorted(unknown)}" if unknown else ""))
+        if rule == "not-before" and "other" not in spec:
+            raise _fail(path, f"check {number}: rule 'not-before' needs 'other'")
+        if rule == "in" and spec.get("lookup") not in lookup_values:
+            raise _fail(path, f"check {number}: rule 'in' needs 'lookup', a [lookups.NAME]")
+        mapping.checks.append(CheckRule(spec["column"], rule, spec.get("other"),
+                                        spec.get("separator"), spec.get("lookup"),
+                                        spec.get("what")))
     for number, spec in enumerate(raw.get("entities", []), start=1):
         if "iri" not in spec:
             raise _fail(path, f"entity {number} needs an 'iri' template")
-        entity = EntityRule(iri=spec["iri"], types=[expand(t) for t in spec.get("types", [])])
+        unknown = set(spec) - _ENTITY_KEYS
+        if unknown:
+            raise _fail(path, f"entity {number}: unknown key(s) {sorted(unknown)}")
+        entity = EntityRule(iri=spec["iri"], types=[expand(t) for t in spec.get("types", [])],
+                            each=list(spec.get("each", [])), separator=spec.get("separator", "|"),
+                            once=bool(spec.get("once", False)), unless=spec.get("unless"))
         for prop in spec.get("properties", []):
             unknown = set(prop) - _PROPERTY_KEYS
             if unknown:
@@ -173,6 +345,9 @@ def read_mapping(path: str | Path, table: str | Path | None = None) -> Mapping:
             kind = prop.get("kind", "literal")
             if kind not in ("literal", "iri"):
                 raise _fail(path, f"entity {number}: kind must be 'literal' or 'iri'")
+            lang = prop.get("lang")
+            if lang is not None and not _LANG_TAG.fullmatch(lang):
+                raise _fail(path, f"entity {number}: {lang!r} is not a language tag")
             entity.properties.append(
                 PropertyRule(
                     predicate=expand(prop["predicate"]),
@@ -181,10 +356,12 @@ def read_mapping(path: str | Path, table: str | Path | None = None) -> Mapping:
                     value=prop.get("value"),
                     kind=kind,
                     datatype=expand(prop["datatype"]) if "datatype" in prop else None,
-                    lang=prop.get("lang"),
+                    lang=lang,
                     confidence=prop.get("confidence"),
                     pattern=re.compile(prop["pattern"]) if "pattern" in prop else None,
                     required=bool(prop.get("required", False)),
+                    separator=prop.get("separator"),
+                    unless=prop.get("unless"),
                 )
             )
         mapping.entities.append(entity)
@@ -193,35 +370,113 @@ def read_mapping(path: str | Path, table: str | Path | None = None) -> Mapping:
     return mapping
 
 
-class _Row:
-    """One CSV row with its location, for messages that say file, line and column."""
+# --------------------------------------------------------------------------- bad rows
 
-    def __init__(self, mapping: Mapping, values: dict[str, str], line: int,
-                 header: list[str] | None = None):
-        self.mapping = mapping
-        self.values = values
-        self.line = line
-        self.header = header or []
 
-    def error(self, message: str, column: str | None = None) -> LoadError:
-        where = f"column {column!r}: " if column else ""
-        number = self.header.index(column) + 1 if column in self.header else None
-        return LoadError(where + message, source=str(self.mapping.table), line=self.line,
-                         column=number)
+@dataclass
+class RowProblem:
+    """One reason a row is bad: where (line, column) and why."""
 
-    def fill(self, template: str) -> str | None:
-        """Fill ``{column}`` placeholders; None when a placeholder's cell is empty."""
-        parts = []
-        pos = 0
-        for match in _PLACEHOLDER.finditer(template):
-            cell = self.values.get(match.group(1), "").strip()
+    line: int
+    column: int | None  # 1-based number of the column in the table, when known
+    column_name: str | None
+    reason: str
+    named: bool = True  # whether the message starts with "column 'name': "
+
+    @property
+    def message(self) -> str:
+        if self.named and self.column_name:
+            return f"column {self.column_name!r}: {self.reason}"
+        return self.reason
+
+
+class RowErrors(LoadError):
+    """Rows of a table are bad; the first one is the error's location, all are listed."""
+
+    def __init__(self, source: str, problems: list[RowProblem], rows: int) -> None:
+        first = problems[0]
+        super().__init__(first.message, source=source, line=first.line, column=first.column)
+        self.problems = problems
+        self.rows = rows  # how many rows are bad (more than problems lists, past the cap)
+
+    def __str__(self) -> str:
+        lines = [str(LoadError(p.message, source=self.source, line=p.line, column=p.column))
+                 for p in self.problems]
+        listed = len({p.line for p in self.problems})
+        if self.rows > listed:
+            lines.append(f"{self.source}: ... and {self.rows - listed} more bad rows")
+        return "\n".join(lines)
+
+
+@dataclass
+class BadRows:
+    """What to do with bad rows: refuse the table (the default) or skip them.
+
+    Skipped rows are written to ``rejects`` (CSV: file, row, column, reason; one line per
+    problem), which is created on the first reject.
+    """
+
+    skip: bool = False
+    rejects: Path | None = None
+    skipped: int = 0
+    _handle: IO[str] | None = None
+    _writer: Any = None
+
+    def reject(self, source: str, problems: list[RowProblem]) -> None:
+        self.skipped += 1
+        if self.rejects is None:
+            return
+        if self._writer is None:
+            self._handle = open(self.rejects, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            self._writer = csv.writer(self._handle)
+            self._writer.writerow(["file", "row", "column", "reason"])
+        for p in problems:
+            self._writer.writerow([source, p.line, p.column_name or "", p.reason])
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+            self._writer = None
+
+
+class _CellError(Exception):
+    def __init__(self, reason: str, column: str | None, named: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.column = column
+        self.named = named
+
+
+# --------------------------------------------------------------------------- compiling
+
+
+class _Template:
+    """``{column}`` placeholders: filled from a row, None when a placeholder's cell is empty."""
+
+    def __init__(self, text: str) -> None:
+        pieces = _PLACEHOLDER.split(text)
+        self.literals = pieces[0::2]
+        self.columns = pieces[1::2]
+        self.fixed_scheme = bool(re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", self.literals[0]))
+        if len(self.columns) == 1:
+            self.fill = self._fill_one  # type: ignore[method-assign]
+
+    def _fill_one(self, values: dict[str, str]) -> str | None:
+        cell = values.get(self.columns[0])
+        if not cell:
+            return None
+        return self.literals[0] + cell + self.literals[1]
+
+    def fill(self, values: dict[str, str]) -> str | None:
+        out = [self.literals[0]]
+        for column, literal in zip(self.columns, self.literals[1:], strict=True):
+            cell = values.get(column)
             if not cell:
                 return None
-            parts.append(template[pos : match.start()])
-            parts.append(cell)
-            pos = match.end()
-        parts.append(template[pos:])
-        return "".join(parts)
+            out.append(cell)
+            out.append(literal)
+        return "".join(out)
 
 
 def normalise_number(text: str, decimal: str) -> str:
@@ -232,113 +487,480 @@ def normalise_number(text: str, decimal: str) -> str:
     return cleaned
 
 
-def _literal(row: _Row, rule: PropertyRule, text: str, column: str | None) -> Term:
-    if rule.lang:
-        return Term.literal(text, lang=rule.lang)
-    if rule.datatype in _NUMERIC:
-        number = normalise_number(text, row.mapping.decimal)
-        try:
-            value = Decimal(number)
-        except InvalidOperation:
-            raise row.error(f"{text!r} is not a number", column) from None
-        if not value.is_finite():
-            raise row.error(f"{text!r} is not a finite number", column)
-        if rule.datatype == XSD + "integer":
-            if value != value.to_integral_value():
-                raise row.error(f"{text!r} is not a whole number", column)
-            number = str(int(value))
-        return Term.literal(number, datatype=rule.datatype)
-    if rule.datatype == XSD + "date" and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise row.error(f"{text!r} is not a date (YYYY-MM-DD)", column)
-    return Term.literal(text, datatype=rule.datatype)
-
-
-def _objects(row: _Row, rule: PropertyRule) -> Iterator[Term]:
-    if rule.confidence:
-        level = re.sub(r"\s*\(.*\)$", "", row.values.get(rule.confidence, "").strip())
-        if level not in row.mapping.accept_confidence:
-            return
-    column = rule.column
-    if rule.value is not None:
-        text = rule.value
-    elif rule.template is not None:
-        text = row.fill(rule.template)
-        column = next(iter(_PLACEHOLDER.findall(rule.template)), None)
-    else:
-        text = row.values.get(rule.column or "", "").strip()
-    if not text:
-        if rule.required:
-            raise row.error("a value is required here, the cell is empty", column)
-        return
-    if rule.pattern and not rule.pattern.fullmatch(text):
-        raise row.error(f"{text!r} does not match {rule.pattern.pattern}", column)
-    if rule.kind == "iri":
-        if not is_valid_iri(text):
-            raise row.error(f"{text!r} is not a valid IRI", column)
-        yield Term("uri", text)
-    else:
-        yield _literal(row, rule, text, column)
-
-
-RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-
-
-def _triples(row: _Row, subject_lines: dict[str, int] | None) -> Iterator[str]:
-    mapping = row.mapping
-    for derived in mapping.derived:
-        key = row.values.get(derived.source, "").strip()
-        value = derived.values.get(key, derived.default)
-        if value is None:
-            raise row.error(f"{key!r} has no entry in the lookup [derived.{derived.name}]",
-                            derived.source)
-        row.values[derived.name] = value
-    for entity in mapping.entities:
-        subject_iri = row.fill(entity.iri)
-        if subject_iri is None:
-            continue
-        if not is_valid_iri(subject_iri):
-            raise row.error(f"the IRI {subject_iri!r} made from the template is not valid")
-        if subject_lines is not None:
-            subject_lines.setdefault(subject_iri, row.line)
-        subject = f"<{subject_iri}>"
-        for rdf_type in entity.types:
-            yield f"{subject} {RDF_TYPE} <{rdf_type}> .\n"
-        for rule in entity.properties:
-            for obj in _objects(row, rule):
-                yield f"{subject} <{rule.predicate}> {obj.to_ntriples()} .\n"
-
-
-def _decode_lines(mapping: Mapping) -> Iterator[str]:
-    """Lines of the table, with a clear error on bytes that are not in its encoding."""
-    with open(mapping.table, "rb") as fh:
-        for number, raw in enumerate(fh, start=1):
-            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
-                raw = raw[3:]
-            try:
-                yield raw.decode(mapping.encoding)
-            except UnicodeDecodeError as exc:
-                raise LoadError(
-                    f"byte {exc.start + 1} of the line is not valid {mapping.encoding} "
-                    "(wrong encoding? set 'encoding' in the mapping, e.g. cp1252)",
-                    source=str(mapping.table),
-                    line=number,
-                ) from None
-
-
-def mapped_triples(mapping: Mapping, subject_lines: dict[str, int] | None = None) -> Iterator[str]:
-    """N-Triples lines for every row; raises LoadError naming file, line and column.
-
-    ``subject_lines`` is filled with the first table line of each minted subject, so
-    that a later SHACL violation can be reported at its row.
-    """
-    if not mapping.table.is_file():
-        raise LoadError("no such file", source=str(mapping.table))
-    reader = csv.DictReader(_decode_lines(mapping), delimiter=mapping.delimiter)
+def _number(text: str, decimal: str) -> Decimal:
     try:
-        header = reader.fieldnames or []
-    except csv.Error as exc:
-        raise LoadError(f"not a readable CSV table: {exc}", source=str(mapping.table),
-                        line=1) from None
+        value = Decimal(normalise_number(text, decimal))
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not a number") from None
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a finite number")
+    return value
+
+
+def _is_date(text: str) -> bool:
+    try:
+        rowchecks.check_date(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _escaped(text: str) -> str:
+    """The text as the inside of an N-Triples string."""
+    if _NEEDS_ESCAPE.search(text) is None:
+        return text
+    return Term.literal(text).to_ntriples()[1:-1]
+
+
+def _object_maker(rule: PropertyRule, decimal: str, column: str | None
+                  ) -> Callable[[str], str]:
+    """A function from cell text to the N-Triples object (raises _CellError)."""
+    if rule.kind == "iri":
+        def iri(text: str) -> str:
+            if not is_valid_iri(text):
+                raise _CellError(f"{text!r} is not a valid IRI", column)
+            return f"<{text}>"
+        return iri
+    if rule.lang:
+        suffix = '"@' + rule.lang.lower()
+        return lambda text: '"' + _escaped(text) + suffix
+    datatype = rule.datatype
+    if datatype in _NUMERIC:
+        whole = datatype == XSD + "integer"
+        suffix = f'"^^<{datatype}>'
+
+        def number(text: str) -> str:
+            try:
+                value = _number(text, decimal)
+            except ValueError as exc:
+                raise _CellError(str(exc), column) from None
+            normal = normalise_number(text, decimal)
+            if whole:
+                if value != value.to_integral_value():
+                    raise _CellError(f"{text!r} is not a whole number", column)
+                normal = str(int(value))
+            return '"' + normal + suffix
+        return number
+    if datatype == XSD + "date":
+        suffix = f'"^^<{datatype}>'
+
+        def date(text: str) -> str:
+            try:
+                rowchecks.check_date(text)
+            except ValueError as exc:
+                raise _CellError(str(exc), column) from None
+            return '"' + text + suffix
+        return date
+    if datatype and datatype != XSD + "string":
+        suffix = f'"^^<{datatype}>'
+        return lambda text: '"' + _escaped(text) + suffix
+    return lambda text: '"' + _escaped(text) + '"'
+
+
+class _Engine:
+    """A mapping compiled for one table header."""
+
+    def __init__(self, mapping: Mapping, header: list[str],
+                 subject_lines: dict[str, int] | None = None) -> None:
+        self.mapping = mapping
+        self.subject_lines = subject_lines
+        self.source = str(mapping.table)
+        self.header = header
+        self.numbers: dict[str, int] = {}
+        for index, name in enumerate(header, start=1):
+            self.numbers.setdefault(name, index)
+        self.origin: dict[str, str] = {}
+        for derived in mapping.derived:
+            self.origin[derived.name] = self.origin.get(derived.source, derived.source)
+        self.derived = [self._derived(d) for d in mapping.derived]
+        self.unique: dict[str, dict[str, int]] = {}
+        self.checks = [self._check(c) for c in mapping.checks]
+        self.described: set[str] = set()  # subjects of `once` entities, across rules
+        self.entities = [self._entity(e) for e in mapping.entities]
+
+    def locate(self, column: str | None) -> tuple[int | None, str | None]:
+        if column is None:
+            return None, None
+        origin = self.origin.get(column, column)
+        return self.numbers.get(origin), origin
+
+    # -- derived columns
+
+    def _derived(self, derived: DerivedColumn) -> Callable[[dict[str, str]], None]:
+        transform = rowchecks.TRANSFORMS[derived.transform] if derived.transform else None
+        table, default = derived.values, derived.default
+        with_key = default is not None and "{value}" in default
+        looks_up, name, source, sep = derived.looks_up, derived.name, derived.source, \
+            derived.separator
+        what = derived.what
+
+        def one(key: str) -> str:
+            if transform is not None and key:
+                try:
+                    key = transform(key)
+                except ValueError as exc:
+                    raise _CellError(str(exc), source) from None
+            if not looks_up:
+                return key
+            value = table.get(key)
+            if value is not None:
+                return value
+            if default is None:
+                if what:
+                    raise _CellError(f"{key!r} is not a known {what}", source)
+                raise _CellError(f"{key!r} has no entry in the lookup [derived.{name}]", source)
+            return default.replace("{value}", key) if with_key else default
+
+        if sep is None:
+            def apply(values: dict[str, str]) -> None:
+                values[name] = one(values.get(source, ""))
+        else:
+            def apply(values: dict[str, str]) -> None:
+                raw = values.get(source, "")
+                values[name] = sep.join(one(k.strip()) for k in raw.split(sep)) if raw else ""
+        return apply
+
+    # -- checks
+
+    def _check(self, check: CheckRule) -> Callable[[dict[str, str], int], None]:
+        column, sep, decimal = check.column, check.separator, self.mapping.decimal
+        rule = check.rule
+        if rule in rowchecks.VALUE_CHECKS:
+            test = rowchecks.VALUE_CHECKS[rule]
+
+            def one(item: str, line: int) -> None:
+                test(item)
+        elif rule in ("number", "non-negative"):
+            negative_ok = rule == "number"
+
+            def one(item: str, line: int) -> None:
+                if _number(item, decimal) < 0 and not negative_ok:
+                    raise ValueError(f"{item!r} is negative; the value must be zero or more")
+        elif rule == "in":
+            known = set(self.mapping.lookup_values[check.lookup or ""])
+            what = check.what or f"value (not in [lookups.{check.lookup}])"
+
+            def one(item: str, line: int) -> None:
+                if item not in known:
+                    raise ValueError(f"{item!r} is not a known {what}")
+        elif rule == "distinct":  # no value twice in one (multi-valued) cell
+            def one(item: str, line: int) -> None:
+                return
+
+            def distinct(values: dict[str, str], line: int) -> None:
+                text = values.get(column, "")
+                items = [t.strip() for t in text.split(sep or "|") if t.strip()]
+                twice = sorted({t for t in items if items.count(t) > 1})
+                if twice:
+                    raise _CellError(f"{', '.join(repr(t) for t in twice)} occurs more than "
+                                     "once in the cell", column)
+            return distinct
+        elif rule == "unique":
+            seen = self.unique.setdefault(column, {})
+
+            def one(item: str, line: int) -> None:
+                first = seen.setdefault(item, line)
+                if first != line:
+                    raise ValueError(f"{item!r} occurs again (first on line {first}); "
+                                     "each value may occur once in the table")
+        else:  # not-before: a date on or after the date in the other column
+            other = check.other or ""
+
+            def one(item: str, line: int) -> None:
+                rowchecks.check_date(item)
+                before = values_now[0].get(other, "")
+                if before and _is_date(before) and item < before:
+                    raise ValueError(f"{item} is before {self.locate(other)[1]} {before}")
+
+        values_now: list[dict[str, str]] = [{}]
+
+        def run(values: dict[str, str], line: int) -> None:
+            text = values.get(column, "")
+            if not text:
+                return
+            values_now[0] = values
+            try:
+                if sep is None:
+                    one(text, line)
+                else:
+                    for item in text.split(sep):
+                        if item.strip():
+                            one(item.strip(), line)
+            except ValueError as exc:
+                raise _CellError(str(exc), column) from None
+        return run
+
+    # -- entities
+
+    def _property(self, rule: PropertyRule
+                  ) -> Callable[[dict[str, str], str, list[str]], None]:
+        """``emit(values, subject, out)``: append the rule's triples for one subject."""
+        predicate = f" <{rule.predicate}> "
+        error_column = rule.column
+        if rule.template is not None:
+            error_column = next(iter(_PLACEHOLDER.findall(rule.template)), None)
+        make = _object_maker(rule, self.mapping.decimal, error_column)
+        column = rule.column
+        required = rule.required
+        empty = "a value is required here, the cell is empty"
+        simple = (column is not None and rule.confidence is None and rule.pattern is None
+                  and rule.unless is None)
+        if simple and rule.separator is None and rule.kind == "literal" and (
+                rule.lang or rule.datatype is None or rule.datatype == XSD + "string"):
+            # The commonest case, a text cell: nothing to check.
+            head = predicate + '"'
+            tail = ('"@' + rule.lang.lower() if rule.lang else '"') + " .\n"
+            search = _NEEDS_ESCAPE.search
+
+            def text_cell(values: dict[str, str], subject: str, out: list[str]) -> None:
+                text = values.get(column)  # type: ignore[arg-type]
+                if text:
+                    if search(text) is not None:
+                        text = _escaped(text)
+                    out.append(subject + head + text + tail)
+                elif required:
+                    raise _CellError(empty, column)
+            return text_cell
+        if simple and rule.separator is None:
+            def cell(values: dict[str, str], subject: str, out: list[str]) -> None:
+                text = values.get(column)  # type: ignore[arg-type]
+                if text:
+                    out.append(subject + predicate + make(text) + " .\n")
+                elif required:
+                    raise _CellError(empty, column)
+            return cell
+        if simple and rule.kind == "iri":  # several IRIs in one cell
+            sep = rule.separator
+
+            def iris(values: dict[str, str], subject: str, out: list[str]) -> None:
+                text = values.get(column)  # type: ignore[arg-type]
+                if not text:
+                    if required:
+                        raise _CellError(empty, column)
+                    return
+                for item in text.split(sep):
+                    item = item.strip()
+                    if item:
+                        out.append(subject + predicate + make(item) + " .\n")
+            return iris
+        if (rule.template is not None and rule.kind == "iri" and rule.confidence is None
+                and rule.pattern is None and rule.separator is None and rule.unless is None
+                and _Template(rule.template).fixed_scheme):
+            # A link made from a template such as https://…/county/{lan}: only the filled
+            # cells can make the IRI invalid.
+            fill = _Template(rule.template).fill
+            forbidden = _IRI_FORBIDDEN.search
+
+            def link(values: dict[str, str], subject: str, out: list[str]) -> None:
+                iri = fill(values)
+                if iri:
+                    if forbidden(iri) is not None:
+                        raise _CellError(f"{iri!r} is not a valid IRI", error_column)
+                    out.append(subject + predicate + "<" + iri + "> .\n")
+                elif required:
+                    raise _CellError(empty, error_column)
+            return link
+        if rule.value is not None and rule.confidence is None and rule.unless is None:
+            constant = predicate + make(rule.value) + " .\n"
+
+            def fixed(values: dict[str, str], subject: str, out: list[str]) -> None:
+                out.append(subject + constant)
+            return fixed
+        objects = self._objects(rule, make, error_column)
+
+        def general(values: dict[str, str], subject: str, out: list[str]) -> None:
+            for obj in objects(values):
+                out.append(subject + predicate + obj + " .\n")
+        return general
+
+    def _objects(self, rule: PropertyRule, make: Callable[[str], str],
+                 error_column: str | None) -> Callable[[dict[str, str]], Iterable[str]]:
+        accept = self.mapping.accept_confidence
+        confidence, column, value, pattern = rule.confidence, rule.column, rule.value, \
+            rule.pattern
+        fill = _Template(rule.template).fill if rule.template is not None else None
+        required, sep, unless = rule.required, rule.separator, rule.unless
+
+        def objects(values: dict[str, str]) -> Iterable[str]:
+            if unless is not None and values.get(unless):
+                return ()
+            if confidence is not None:
+                level = values.get(confidence, "")
+                if "(" in level:
+                    level = _CONFIDENCE_NOTE.sub("", level)
+                if level not in accept:
+                    return ()
+            if value is not None:
+                text = value
+            elif fill is not None:
+                # A template over a multi-valued cell is filled once per value.
+                text = (values.get(error_column or "", "") if sep is not None
+                        else fill(values) or "")
+            else:
+                text = values.get(column or "", "")
+            if not text:
+                if required:
+                    raise _CellError("a value is required here, the cell is empty",
+                                     error_column)
+                return ()
+            items = [text] if sep is None else [t.strip() for t in text.split(sep) if t.strip()]
+            if fill is not None and sep is not None:
+                items = [fill({**values, error_column or "": item}) or "" for item in items]
+            out = []
+            for item in items:
+                if pattern is not None and not pattern.fullmatch(item):
+                    raise _CellError(f"{item!r} does not match {pattern.pattern}", error_column)
+                out.append(make(item))
+            return out
+        return objects
+
+    def _entity(self, entity: EntityRule
+                ) -> Callable[[dict[str, str], list[str], set[str], int], None]:
+        template = _Template(entity.iri)
+        fill = template.fill
+        check_whole = not template.fixed_scheme
+        forbidden = _IRI_FORBIDDEN.search
+        types = [f" {RDF_TYPE} <{t}> .\n" for t in entity.types]
+        properties = [self._property(p) for p in entity.properties]
+        seen = self.described
+        once, unless, each, sep = entity.once, entity.unless, entity.each, entity.separator
+        engine = self
+
+        def one(values: dict[str, str], out: list[str], pending: set[str],
+                line: int) -> None:
+            if unless is not None and values.get(unless):
+                return
+            iri = fill(values)
+            if iri is None:
+                return
+            if (not is_valid_iri(iri)) if check_whole else (forbidden(iri) is not None):
+                raise _CellError(f"the IRI {iri!r} made from the template is not valid", None)
+            if once:
+                if iri in seen or iri in pending:
+                    return
+                pending.add(iri)
+            if engine.subject_lines is not None:
+                engine.subject_lines.setdefault(iri, line)
+            subject = "<" + iri + ">"
+            for rdf_type in types:
+                out.append(subject + rdf_type)
+            for emit in properties:
+                emit(values, subject, out)
+
+        if not each:
+            return one
+
+        def repeated(values: dict[str, str], out: list[str], pending: set[str],
+                     line: int) -> None:
+            lists = [values.get(c, "").split(sep) if values.get(c) else [] for c in each]
+            counts = {len(items) for items in lists if items}  # an empty cell fits any count
+            if len(counts) > 1:
+                listed = ", ".join(f"{c!r} {len(items)}" for c, items in zip(each, lists,
+                                                                             strict=True))
+                raise _CellError(f"the cells hold different numbers of values ({listed})",
+                                 each[0])
+            saved = [values.get(c, "") for c in each]
+            try:
+                for position in range(counts.pop() if counts else 0):
+                    for column, items in zip(each, lists, strict=True):
+                        values[column] = items[position].strip() if items else ""
+                    one(values, out, pending, line)
+            finally:
+                for column, old in zip(each, saved, strict=True):
+                    values[column] = old
+        return repeated
+
+    # -- rows
+
+    def run(self, rows: Iterator[tuple[int, list[str], tuple[int | None, str] | None]], *,
+            bad_rows: BadRows | None, on_row: Callable[[dict[str, str]], None] | None,
+            sample: list[str] | None) -> Iterator[str]:
+        """Per good row, its N-Triples lines as one string; raises RowErrors at the end."""
+        header, width = self.header, len(self.header)
+        derived, checks, entities = self.derived, self.checks, self.entities
+        described = self.described
+        skip = bad_rows is not None and bad_rows.skip
+        problems: list[RowProblem] = []
+        bad = 0
+        accepted = 0
+        sample_rows = self.mapping.sample_rows
+        for line, cells, read_problem in rows:
+            row_problems: list[RowProblem] = []
+            if len(cells) > width:
+                row_problems.append(RowProblem(
+                    line, None, None, f"the row has more cells than the header ({width})"))
+            elif read_problem is not None:
+                index, reason = read_problem
+                name = header[index] if index is not None and index < width else None
+                row_problems.append(RowProblem(line, None, name, reason, named=False))
+            else:
+                values = dict(zip(header, map(str.strip, cells), strict=False))
+                out: list[str] = []
+                pending: set[str] = set()
+                errors: list[_CellError] = []
+                for apply in derived:
+                    try:
+                        apply(values)
+                    except _CellError as exc:
+                        errors.append(exc)
+                for check in checks:
+                    try:
+                        check(values, line)
+                    except _CellError as exc:
+                        errors.append(exc)
+                if not errors:
+                    for entity in entities:
+                        try:
+                            entity(values, out, pending, line)
+                        except _CellError as exc:
+                            errors.append(exc)
+                if not errors:
+                    if pending:
+                        described.update(pending)
+                    accepted += 1
+                    if sample is not None and accepted <= sample_rows:
+                        sample.append("".join(out))
+                    if accepted == sample_rows and self.mapping.shacl == "sample":
+                        self.subject_lines = None  # lines of the sampled rows only
+                    if on_row is not None:
+                        on_row(values)
+                    if not bad:
+                        yield "".join(out)
+                    continue
+                reported = set()
+                for exc in errors:
+                    number, name = self.locate(exc.column)
+                    if (name, exc.reason) in reported:
+                        continue
+                    reported.add((name, exc.reason))
+                    row_problems.append(RowProblem(line, number, name, exc.reason, exc.named))
+            if skip:
+                assert bad_rows is not None
+                bad_rows.reject(self.source, row_problems)
+                continue
+            bad += 1
+            if bad <= MAX_REPORTED_ROWS:
+                problems.extend(row_problems)
+        if bad:
+            raise RowErrors(self.source, problems, bad)
+
+
+def map_rows(
+    mapping: Mapping,
+    subject_lines: dict[str, int] | None = None,
+    *,
+    bad_rows: BadRows | None = None,
+    on_row: Callable[[dict[str, str]], None] | None = None,
+    sample: list[str] | None = None,
+    progress: bool | None = None,
+) -> Iterator[str]:
+    """The N-Triples of each good row, one string per row (see ``mapped_triples``).
+
+    ``on_row`` sees each good row's values (derived columns included); ``sample`` gets
+    the first ``mapping.sample_rows`` good rows' triples. Bad rows raise RowErrors after
+    the whole table was read, or are skipped into ``bad_rows.rejects``.
+    """
+    header, rows = read_table(mapping.as_table(), progress)
     missing = sorted(mapping.required_columns() - set(header))
     if missing:
         raise LoadError(
@@ -347,18 +969,20 @@ def mapped_triples(mapping: Mapping, subject_lines: dict[str, int] | None = None
             source=str(mapping.table),
             line=1,
         )
-    try:
-        for values in reader:
-            if None in values:
-                raise LoadError(
-                    f"the row has more cells than the header ({len(header)})",
-                    source=str(mapping.table),
-                    line=reader.line_num,
-                )
-            row = _Row(mapping, values, reader.line_num, header)
-            yield from _triples(row, subject_lines)
-    except csv.Error as exc:
-        raise LoadError(str(exc), source=str(mapping.table), line=reader.line_num) from None
+    engine = _Engine(mapping, header, subject_lines)
+    yield from engine.run(rows, bad_rows=bad_rows, on_row=on_row, sample=sample)
+
+
+def mapped_triples(mapping: Mapping, subject_lines: dict[str, int] | None = None,
+                   **options: Any) -> Iterator[str]:
+    """N-Triples lines for every row; raises LoadError naming file, line and column.
+
+    ``subject_lines`` is filled with the first table line of each minted subject, so
+    that a later SHACL violation can be reported at its row (for a ``shacl = "sample"``
+    mapping, of the sampled rows only).
+    """
+    for chunk in map_rows(mapping, subject_lines, **options):
+        yield from chunk.splitlines(keepends=True)
 
 
 def describe(mapping: Mapping) -> dict[str, Any]:

@@ -72,7 +72,7 @@ def _dataset_graphs(path: Path, rdf_format: ox.RdfFormat) -> set[str]:
 def _apply(store: ox.Store, source: Source, fingerprint: str, workdir: Path,
            progress: bool | None) -> list[GraphResult]:
     started = metadata.now()
-    path, rdf_format = source.rdf_file(workdir)
+    path, rdf_format = source.rdf_file(workdir, progress)
     targets = [source.graph]
     try:
         if rdf_format.supports_datasets:
@@ -99,6 +99,9 @@ def _apply(store: ox.Store, source: Source, fingerprint: str, workdir: Path,
         metadata.record(store, source, graph, fingerprint, triples, started, ended)
         results.append(GraphResult(graph, source.label, triples, "loaded"))
         log.info("loaded %s into <%s>: %d triples", source.label, graph, triples)
+    # Graphs derived from the source in the same step (e.g. funding summaries of a table).
+    for graph, triples in source.after_load(store):
+        results.append(GraphResult(graph, source.label, triples, "loaded"))
     return results
 
 

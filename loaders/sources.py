@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from tillvaxtgraf.errors import LoadError
-from tillvaxtgraf.loaders import csv_mapping
+from tillvaxtgraf.loaders import csv_mapping, table_load
 from tillvaxtgraf.loaders.formats import format_for_path
 from tillvaxtgraf.store.names import GRAPH, ID
 from tillvaxtgraf.store.terms import is_valid_iri
@@ -39,27 +39,38 @@ class Source:
     mapping: csv_mapping.Mapping | None = None
     derived_from: str | None = None
     subject_lines: dict[str, int] = field(default_factory=dict)
+    bad_rows: csv_mapping.BadRows | None = None  # None: a bad row refuses the table
+    run: table_load.MappingRun | None = field(default=None, repr=False)
 
     @property
     def label(self) -> str:
         return str(self.path)
 
     def files(self) -> list[Path]:
-        return [self.path] if self.mapping is None else [self.mapping.path, self.mapping.table]
+        return [self.path] if self.mapping is None else self.mapping.files()
 
     def fingerprint(self) -> str:
         return sha256_of(*self.files())
 
-    def rdf_file(self, workdir: Path) -> tuple[Path, ox.RdfFormat]:
+    def rdf_file(self, workdir: Path, progress: bool | None = None
+                 ) -> tuple[Path, ox.RdfFormat]:
         """The RDF file to bulk-load: the source itself, or N-Triples made from a table."""
         if self.mapping is None:
             assert self.rdf_format is not None
             return self.path, self.rdf_format
-        out = workdir / "mapped.nt"
-        with open(out, "w", encoding="utf-8") as fh:
-            for line in csv_mapping.mapped_triples(self.mapping, self.subject_lines):
-                fh.write(line)
-        return out, ox.RdfFormat.N_TRIPLES
+        self.run = table_load.MappingRun(self.mapping, self.subject_lines, self.bad_rows,
+                                         progress)
+        return self.run.write(workdir), ox.RdfFormat.N_TRIPLES
+
+    def after_load(self, store: ox.Store) -> list[tuple[str, int]]:
+        """Once the file is in the store: SHACL on a sample, derived graphs (table loads).
+
+        Returns the derived graphs written, with their triple counts.
+        """
+        if self.run is None:
+            return []
+        run, self.run = self.run, None
+        return run.finish(store, self)
 
 
 def _check_exists(path: Path) -> None:
@@ -91,7 +102,11 @@ def csv_source(mapping_path: str | Path, table: str | Path | None = None,
                kind: str = "csv") -> Source:
     mapping = csv_mapping.read_mapping(mapping_path, table)
     _check_exists(mapping.table)
-    return Source(kind, mapping.table, mapping.graph, validate=True, mapping=mapping)
+    table_load.check_summaries(mapping)
+    # shacl = "sample": the rows are checked one by one and a sample by SHACL while the
+    # table loads; the graph is not re-validated with later loads (it may be huge).
+    return Source(kind, mapping.table, mapping.graph, validate=mapping.shacl == "all",
+                  mapping=mapping)
 
 
 def curated_source(path: Path) -> Source:
