@@ -7,6 +7,7 @@ import os
 import shutil
 import traceback
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,9 +15,8 @@ import pyoxigraph as ox
 from tillvaxtgraf import __version__
 from tillvaxtgraf.errors import LoadError
 from tillvaxtgraf.loaders import metadata
-from tillvaxtgraf.loaders.progress import ProgressReader
+from tillvaxtgraf.loaders.progress import SHOW_ABOVE_BYTES, ProgressReader
 from tillvaxtgraf.loaders.sources import Source, temporary_workdir
-from tillvaxtgraf.loaders.validate import validate_graphs
 from tillvaxtgraf.store.derived import DERIVED_SUFFIX, SnapshotView, rebuild_all
 from tillvaxtgraf.store.names import METADATA_GRAPH
 from tillvaxtgraf.store.snapshots import SnapshotDir
@@ -69,8 +69,31 @@ def _dataset_graphs(path: Path, rdf_format: ox.RdfFormat) -> set[str]:
     return graphs
 
 
-def _apply(store: ox.Store, source: Source, fingerprint: str, workdir: Path,
-           progress: bool | None) -> list[GraphResult]:
+def _bulk_load(store: ox.Store, path: Path, rdf_format: ox.RdfFormat, graph: str,
+               progress: bool | None) -> None:
+    size = os.path.getsize(path)
+    if not (progress if progress is not None else size >= SHOW_ABOVE_BYTES):
+        # No bar to move: let pyoxigraph read the file itself, without a Python read loop.
+        store.bulk_load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(graph))
+        return
+    with open(path, "rb") as raw, ProgressReader(
+        raw, size, f"loading {path.name}", enabled=True
+    ) as reader:
+        store.bulk_load(reader, rdf_format, to_graph=ox.NamedNode(graph))
+
+
+@dataclass
+class _Loaded:
+    """A graph a source wrote, waiting for its provenance record."""
+
+    source: Source
+    result: GraphResult
+    started: datetime
+    ended: datetime
+
+
+def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None,
+           loaded: list[_Loaded]) -> list[GraphResult]:
     started = metadata.now()
     path, rdf_format = source.rdf_file(workdir, progress)
     targets = [source.graph]
@@ -83,11 +106,7 @@ def _apply(store: ox.Store, source: Source, fingerprint: str, workdir: Path,
             node = ox.NamedNode(graph)
             if store.contains_named_graph(node):
                 store.remove_graph(node)
-        size = os.path.getsize(path)
-        with open(path, "rb") as raw, ProgressReader(
-            raw, size, f"loading {path.name}", enabled=progress
-        ) as reader:
-            store.bulk_load(reader, rdf_format, to_graph=ox.NamedNode(source.graph))
+        _bulk_load(store, path, rdf_format, source.graph, progress)
     except SyntaxError as exc:
         raise _syntax_error(source, path, exc) from None
     except ValueError as exc:
@@ -96,8 +115,8 @@ def _apply(store: ox.Store, source: Source, fingerprint: str, workdir: Path,
     ended = metadata.now()
     for graph in targets:
         triples = count_triples(store, graph)
-        metadata.record(store, source, graph, fingerprint, triples, started, ended)
         results.append(GraphResult(graph, source.label, triples, "loaded"))
+        loaded.append(_Loaded(source, results[-1], started, ended))
         log.info("loaded %s into <%s>: %d triples", source.label, graph, triples)
     # Graphs derived from the source in the same step (e.g. funding summaries of a table).
     for graph, triples in source.after_load(store):
@@ -113,6 +132,19 @@ def check_distinct_graphs(sources: list[Source]) -> None:
         raise LoadError(f"two sources target the same graph: {', '.join(sorted(duplicate))}")
 
 
+def _release_frames(exc: BaseException) -> None:
+    """Drop the locals of every frame an exception, and those it chains to, holds."""
+    pending: list[BaseException | None] = [exc]
+    seen: set[int] = set()
+    while pending:
+        error = pending.pop()
+        if error is None or id(error) in seen:
+            continue
+        seen.add(id(error))
+        traceback.clear_frames(error.__traceback__)
+        pending += [error.__context__, error.__cause__]
+
+
 def check_sources(store_dir: str | os.PathLike[str], sources: list[Source]) -> int:
     """Validate sources in a private copy of the store, then throw the copy away.
 
@@ -120,6 +152,7 @@ def check_sources(store_dir: str | os.PathLike[str], sources: list[Source]) -> i
     were checked; raises ValidationError (file, line, reason) on a violation.
     """
     if not sources:
+        from tillvaxtgraf.loaders.validate import validate_graphs
         from tillvaxtgraf.store.embedded import open_read_only
 
         _, store = open_read_only(store_dir)
@@ -169,16 +202,26 @@ def load_sources(
         store: ox.Store | None = None
         try:
             store = ox.Store(str(snapshot.path))
-            loaded = 0
+            loaded: list[_Loaded] = []
             with temporary_workdir() as tmp:
                 for source in todo:
                     workdir = Path(tmp) / str(len(report.graphs))
                     workdir.mkdir()
-                    results = _apply(store, source, fingerprints[id(source)], workdir, progress)
-                    report.graphs.extend(results)
-                    loaded += sum(r.triples for r in results)
+                    report.graphs.extend(_apply(store, source, workdir, progress, loaded))
                     shutil.rmtree(workdir, ignore_errors=True)
+            triples = sum(r.triples for r in report.graphs if r.status == "loaded")
+            if triples >= OPTIMIZE_ABOVE_TRIPLES and not dry_run:
+                # Before any small write: optimizing after one makes RocksDB rewrite every
+                # file the bulk load just wrote (bench/README.md: +40% on a 1M-triple load).
+                log.info("optimizing the store after loading %d triples", triples)
+                store.optimize()
+            for item in loaded:
+                metadata.record(store, item.source, item.result.graph,
+                                fingerprints[id(item.source)], item.result.triples,
+                                item.started, item.ended)
             if dry_run or any(s.validate for s in todo):
+                from tillvaxtgraf.loaders.validate import validate_graphs
+
                 validate_graphs(store, metadata.validated_graphs(store), todo)
             if dry_run:
                 store = None
@@ -187,9 +230,6 @@ def load_sources(
             # Derived files (search index …) are built on the new snapshot and published
             # with it: readers never see an index that does not match the data.
             rebuild_all(SnapshotView(store, snapshot.name), snapshot.derived(DERIVED_SUFFIX))
-            if loaded >= OPTIMIZE_ABOVE_TRIPLES:
-                log.info("optimizing the store after loading %d triples", loaded)
-                store.optimize()
             store.flush()
             store = None
             snapshots.publish(snapshot)
@@ -198,7 +238,7 @@ def load_sources(
             # Close the half-written store before deleting its folder: the frames in the
             # traceback would keep it open, so RocksDB would go on holding its lock (and
             # writing) in a folder that the next load in this process reuses.
-            traceback.clear_frames(exc.__traceback__)
+            _release_frames(exc)
             del store
             snapshots.discard(snapshot)
             raise
