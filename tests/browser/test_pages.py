@@ -211,7 +211,8 @@ def test_editor_completes_the_ontologys_classes_from_our_own_data(page, shots):
     page.goto("/sparql")
     page.locator(".yasqe .CodeMirror:visible").first.wait_for()
     page.evaluate("""() => { window.tillvaxtgrafEditor.getTab().setQuery(
-        'PREFIX tg: <https://w3id.org/tillvaxtgraf/ontology#>\\nSELECT * WHERE { ?s a tg:Reg'); }""")
+        'PREFIX tg: <https://w3id.org/tillvaxtgraf/ontology#>\\n'
+        + 'SELECT * WHERE { ?s a tg:Reg'); }""")
     page.evaluate("""() => { const y = window.tillvaxtgrafEditor.getTab().getYasqe();
         y.focus(); y.setCursor(y.lineCount() - 1, 1000); }""")
     page.keyboard.press("Control+Space")
