@@ -15,11 +15,13 @@ RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")  # RFC 3987: % is followed by two hex digits
 
 
 def is_valid_iri(value: str) -> bool:
     """True for an absolute IRI that can be written between angle brackets unescaped."""
-    return bool(_SCHEME.match(value)) and not _IRI_FORBIDDEN.search(value)
+    return (bool(_SCHEME.match(value)) and not _IRI_FORBIDDEN.search(value)
+            and not _BAD_PERCENT.search(value))
 
 
 def _escape_literal(text: str) -> str:

@@ -87,17 +87,14 @@ def _statements(rows: list[dict[str, Term]]) -> tuple[list[Statement], bool]:
 
 
 def describe(store: Store, iri: str) -> Description:
-    """Outgoing and incoming triples of an IRI (three queries; the third only if empty)."""
+    """Outgoing and incoming triples of an IRI, and whether it is used as a property."""
     node = Term.iri(iri)
     _, out_rows = store.select(sparql("resource_out"), {"s": node})
     _, in_rows = store.select(sparql("resource_in"), {"o": node})
+    _, used = store.select(sparql("resource_as_property"), {"p": node})
     outgoing, more_out = _statements(out_rows)
     incoming, more_in = _statements(in_rows)
-    description = Description(iri, outgoing, incoming, more_out, more_in)
-    if not description.found:
-        _, rows = store.select(sparql("resource_as_property"), {"p": node})
-        description.used_as_property = bool(rows)
-    return description
+    return Description(iri, outgoing, incoming, more_out, more_in, bool(used))
 
 
 def more_query(direction: str, iri: str) -> str:
@@ -118,8 +115,8 @@ class Labels:
     found: dict[str, list[tuple[str, Term]]] = field(default_factory=dict)
 
     def pick(self, iri: str, lang: str) -> Term | None:
-        """The label to show: preferred before rdfs:label, the reader's language first,
-        then Swedish, English, no language, any other."""
+        """The label to show: a preferred label before any rdfs:label; among them the
+        reader's language first, then Swedish, English, no language, any other."""
         options = self.found.get(iri)
         if not options:
             return None
@@ -131,7 +128,7 @@ class Labels:
                 position = order.index(term.lang)
             except ValueError:
                 position = len(order)
-            return (position, 0 if kind == "pref" else 1, term.value)
+            return (0 if kind == "pref" else 1, position, term.value)
 
         return min(options, key=rank)[1]
 

@@ -28,7 +28,9 @@ FORMAT_EXTENSIONS = {name: ext for ext, name in EXTENSIONS.items()}
 FORMAT_LABELS = {"html": "HTML", "turtle": "Turtle", "jsonld": "JSON-LD", "rdfxml": "RDF/XML",
                  "ntriples": "N-Triples"}
 # Media types offered by content negotiation, in the server's order of preference (a tie,
-# or Accept: */*, gives the first): people first, then the formats machines ask for.
+# or Accept: */*, gives the first): people first, then the formats machines ask for. The
+# first media type of a format is the one it is sent as; the others are aliases that
+# count only when a client names them (see negotiation.choose_format).
 OFFERED = {
     "text/html": "html",
     "application/xhtml+xml": "html",

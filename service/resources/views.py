@@ -39,7 +39,7 @@ from tillvaxtgraf.service.cors import add_cors, preflight
 from tillvaxtgraf.service.extension import get_store
 from tillvaxtgraf.service.http_errors import HttpError
 from tillvaxtgraf.service.links import resource_url
-from tillvaxtgraf.service.negotiation import FORMAT_NAMES, choose, reader_language
+from tillvaxtgraf.service.negotiation import FORMAT_NAMES, choose_format, reader_language
 from tillvaxtgraf.service.resources.describe import (
     CAP,
     Description,
@@ -110,11 +110,11 @@ def _format(ext: str | None) -> str:
             raise HttpError(406, f"format={asked!r} is not available here; give one of "
                             f"{', '.join(EXTENSIONS)}")
         return name
-    media = choose(request.headers.get("Accept"), list(OFFERED))
-    if media is None:
+    chosen = choose_format(request.headers.get("Accept"), OFFERED, "html")
+    if chosen is None:
         raise HttpError(406, "none of the media types in the Accept header can be given; "
                         f"available: {', '.join(MEDIA_TYPES.values())}")
-    return OFFERED[media]
+    return chosen
 
 
 def _cached(store: Store, version: str, name: str, compute: Any) -> Any:
@@ -340,7 +340,7 @@ def resource(ext: str | None = None) -> Response | tuple[str, int]:
     if not iri:
         raise HttpError(400, "give the IRI to describe: /resource?iri=…")
     local = resource_url(iri)
-    if not local.startswith("/resource?"):  # minted here: its own address says it
+    if is_valid_iri(iri) and not local.startswith("/resource?"):  # minted here: go home
         path, hash_, fragment = local.partition("#")
         if ext is not None:
             path = _variant(path, ext)
