@@ -177,7 +177,13 @@ class Mapping:
             needed.add(check.column)
             if check.other:
                 needed.add(check.other)
-        return (needed - {d.name for d in self.derived}) | {d.source for d in self.derived}
+        produced: set[str] = set()
+        sources: set[str] = set()
+        for derived in self.derived:  # a derived column may build on an earlier one
+            if derived.source not in produced:
+                sources.add(derived.source)
+            produced.add(derived.name)
+        return (needed - produced) | sources
 
     def files(self) -> list[Path]:
         """Every file the mapped triples depend on: mapping, table and lookup tables."""

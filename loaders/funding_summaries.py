@@ -3,27 +3,29 @@
 A SPARQL GROUP BY over a million projects takes about half a minute in pyoxigraph, longer
 than an analyst should wait and longer than the query time limit. So the loader sums up
 while it maps a project table, in one pass over the rows (dictionaries keyed by county ×
-funding source × priority × start year, and by beneficiary × county), and writes the sums
-to ``…/graph/derived/funding-summaries`` in the same snapshot as the project graph. The
-catalog's funding questions read those few thousand cells; the raw project triples stay
-for everything the summaries do not cover.
+funding source × priority × start year, by beneficiary × county, and the counties each
+partner organisation works in), and writes the sums to ``…/graph/derived/funding-summaries``
+in the same snapshot as the project graph. The catalog's funding questions look up those
+cells; the raw project triples stay for everything the summaries do not cover.
 
-What the graph holds (see the ontology for the terms):
+The summaries graph (see the ontology for the terms):
 
-* ``tg:FundingSummary`` cells per project graph and *grouping set*: every subset of the
-  four dimensions county, source, priority (the four national priorities) and year, so
-  that "amounts by county" is a lookup of 21 cells rather than a sum. ``tg:groupingSet``
-  names the dimensions (``"county year"``; ``""`` is the grand total). Amounts summed over
-  sources count a project once; with the source among the dimensions, a project counts in
+* ``tg:FundingSummary`` cells for every *grouping set*, every subset of the dimensions
+  county, source, priority (the four national priorities) and year, so that "amounts by
+  county" is a lookup of 21 cells rather than a sum. ``tg:groupingSet`` names the
+  dimensions (``"county year"``; ``""`` is the grand total); a dimension that is summed up
+  has the value ``id/total`` (county, source, priority) or no value (year). Summed over
+  sources a project counts once; with the source among the dimensions, a project counts in
   each of its sources.
-* ``tg:BeneficiarySummary`` cells per project graph, beneficiary and county.
-* ``tg:BeneficiaryRank`` entries: the ``TOP`` largest beneficiaries by granted amount in
-  each county, over all project graphs together.
+* ``tg:BeneficiarySummary`` cells per beneficiary and county, with ``tg:rank`` for the
+  ``TOP`` largest granted amounts of each county.
+* ``tg:SharedPartnersSummary`` cells per pair of counties: how many partner organisations
+  take part in projects in both.
 
-Cells of one project graph have IRIs under ``id/funding-summary/{graph key}/``, so that
-reloading that graph replaces its cells and keeps the others'; questions sum over project
-graphs. The metadata graph records the summaries graph ``prov:wasDerivedFrom`` each
-project graph that contributed.
+Every project graph's own sums are kept in ``…/funding-summaries-by-graph`` (cells under
+``id/funding-summary/by-graph/{graph key}/``), so that loading one project file again
+replaces its share and keeps the others'. The metadata graph records the summaries graph
+``prov:wasDerivedFrom`` each project graph.
 """
 
 from __future__ import annotations
@@ -42,22 +44,26 @@ from tillvaxtgraf.loaders.csv_mapping import Mapping, normalise_number
 from tillvaxtgraf.store.names import GRAPH, ID, METADATA_GRAPH, PROV, RDF, TG, XSD
 
 SUMMARIES_GRAPH = GRAPH + "derived/funding-summaries"
+PARTIALS_GRAPH = GRAPH + "derived/funding-summaries-by-graph"
+TOTAL = ID + "total"
 DIMENSIONS = ("county", "source", "priority", "year")
 GROUPING_SETS = [dims for size in range(len(DIMENSIONS) + 1)
                  for dims in combinations(DIMENSIONS, size)]
 TOP = 100
 CELLS = ID + "funding-summary/"
-TOP_CELLS = CELLS + "top/"
-KEYS = ("project", "county", "priority", "year", "beneficiary", "sources", "granted", "paid")
+BY_GRAPH = CELLS + "by-graph/"
+KEYS = ("project", "county", "priority", "year", "beneficiary", "sources", "granted")
+OPTIONAL_KEYS = ("paid", "partners", "separator")
 _DIMENSION_IRI = {"county": ID + "county/", "source": ID + "funding-source/",
                   "priority": ID + "priority/"}
 _DIMENSION_PREDICATE = {"county": TG + "summaryCounty", "source": TG + "fundingSource",
                         "priority": TG + "summaryPriority", "year": TG + "summaryYear"}
+_PREDICATE_DIMENSION = {v: k for k, v in _DIMENSION_PREDICATE.items()}
 _ZERO = Decimal(0)
 
 
 def graph_key(graph: str) -> str:
-    """The short key of a project graph in its cells' IRIs."""
+    """The short key of a project graph in the IRIs of its own sums."""
     return hashlib.sha256(graph.encode("utf-8")).hexdigest()[:12]
 
 
@@ -67,12 +73,17 @@ class Totals:
     paid: Decimal = _ZERO
     projects: int = 0
 
+    def add(self, other: Totals) -> None:
+        self.granted += other.granted
+        self.paid += other.paid
+        self.projects += other.projects
+
 
 @dataclass
 class FundingAccumulator:
-    """Sums of one project table, filled row by row (``add``) while it is mapped."""
+    """Sums of project tables, filled row by row (``add``) while a table is mapped."""
 
-    columns: dict[str, str]
+    columns: dict[str, str] = field(default_factory=dict)
     decimal: str = "."
     separator: str = "|"
     # (county, source, priority, year) → amounts, and projects with money from the source
@@ -81,17 +92,19 @@ class FundingAccumulator:
     projects: dict[tuple[str, str, str], int] = field(default_factory=dict)
     # (beneficiary IRI, county) → amounts over all sources, projects
     beneficiaries: dict[tuple[str, str], Totals] = field(default_factory=dict)
+    # partner IRI → counties of the projects it takes part in
+    partners: dict[str, set[str]] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping, config: dict[str, Any]) -> FundingAccumulator:
-        missing = [k for k in KEYS if k not in config and k != "paid"]
-        unknown = set(config) - {*KEYS, "separator"}
+        missing = [k for k in KEYS if k not in config]
+        unknown = set(config) - {*KEYS, *OPTIONAL_KEYS}
         if missing or unknown:
             raise LoadError(f"bad mapping: [summaries.funding] needs {', '.join(missing)}"
                             if missing else
                             f"bad mapping: [summaries.funding] has unknown key(s) "
                             f"{sorted(unknown)}", source=str(mapping.path))
-        columns = {k: str(config[k]) for k in KEYS if k in config}
+        columns = {k: str(config[k]) for k in (*KEYS, "paid", "partners") if k in config}
         return cls(columns, mapping.decimal, str(config.get("separator", "|")))
 
     def add(self, values: dict[str, str]) -> None:
@@ -101,15 +114,12 @@ class FundingAccumulator:
         priority = values.get(columns["priority"], "")
         year = values.get(columns["year"], "")[:4]
         sources = values.get(columns["sources"], "")
-        granted = values.get(columns["granted"], "")
-        paid = values.get(columns.get("paid", ""), "")
-        source_list = sources.split(sep) if sources else []
-        granted_list = granted.split(sep) if granted else []
-        paid_list = paid.split(sep) if paid else []
+        granted = values.get(columns["granted"], "").split(sep)
+        paid = values.get(columns.get("paid", ""), "").split(sep)
         row_granted = row_paid = _ZERO
-        for index, source in enumerate(source_list):
-            g = _amount(granted_list, index, decimal)
-            p = _amount(paid_list, index, decimal)
+        for index, source in enumerate(sources.split(sep) if sources else ()):
+            g = _amount(granted, index, decimal)
+            p = _amount(paid, index, decimal)
             key = (county, source.strip(), priority, year)
             cell = self.cells.get(key)
             if cell is None:
@@ -129,6 +139,22 @@ class FundingAccumulator:
             totals.granted += row_granted
             totals.paid += row_paid
             totals.projects += 1
+        partners = values.get(columns.get("partners", ""), "")
+        if partners:
+            for partner in partners.split(sep):
+                partner = partner.strip()
+                if partner:
+                    self.partners.setdefault(partner, set()).add(county)
+
+    def merge(self, other: FundingAccumulator) -> None:
+        for key, totals in other.cells.items():
+            self.cells.setdefault(key, Totals()).add(totals)
+        for key, count in other.projects.items():
+            self.projects[key] = self.projects.get(key, 0) + count
+        for key, totals in other.beneficiaries.items():
+            self.beneficiaries.setdefault(key, Totals()).add(totals)
+        for partner, counties in other.partners.items():
+            self.partners.setdefault(partner, set()).update(counties)
 
     def rollups(self) -> Iterator[tuple[tuple[str, ...], dict[str, str], Totals]]:
         """Every grouping set's cells: (dimensions, {dimension: value}, totals)."""
@@ -148,13 +174,19 @@ class FundingAccumulator:
                 for (county, priority, year), count in self.projects.items():
                     full = {"county": county, "priority": priority, "year": year}
                     key = tuple(full.get(d) if d in dims else None for d in DIMENSIONS)
-                    if key in sums:
-                        sums[key].projects += count
-                    else:
-                        sums[key] = Totals(projects=count)
+                    sums.setdefault(key, Totals()).projects += count
             for key in sorted(sums, key=lambda k: tuple(v or "" for v in k)):
                 yield dims, {d: v for d, v in zip(DIMENSIONS, key, strict=True)
                              if v is not None}, sums[key]
+
+    def shared_partners(self) -> dict[tuple[str, str], int]:
+        """(county, county) → how many partners take part in projects in both."""
+        pairs: dict[tuple[str, str], int] = {}
+        for counties in self.partners.values():
+            if len(counties) > 1:
+                for pair in combinations(sorted(counties), 2):
+                    pairs[pair] = pairs.get(pair, 0) + 1
+        return pairs
 
 
 def _amount(items: list[str], index: int, decimal: str) -> Decimal:
@@ -181,50 +213,108 @@ def _measures(subject: str, totals: Totals) -> list[str]:
             f"{subject} <{TG}projectCount> {_integer(totals.projects)} .\n"]
 
 
+def _dimension(dim: str, value: str) -> str:
+    if dim == "year":
+        return f'"{value}"^^<{XSD}gYear>'
+    return f"<{_DIMENSION_IRI[dim]}{value}>"
+
+
 def _local(iri: str) -> str:
     return iri.removeprefix(ID).replace("/", "-")
 
 
-def cell_lines(accumulator: FundingAccumulator, project_graph: str) -> Iterator[str]:
-    """The summary cells of one project graph."""
-    key = graph_key(project_graph)
-    derived = f"<{PROV}wasDerivedFrom> <{project_graph}> .\n"
-    for dims, values, totals in accumulator.rollups():
-        path = "/".join(values.get(d, "-") for d in DIMENSIONS)
-        subject = f"<{CELLS}{key}/{path}>"
+def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
+    """The summaries graph, for the sums of all project graphs together."""
+    for dims, values, totals in acc.rollups():
+        subject = f"<{CELLS}{'/'.join(values.get(d, 'total') for d in DIMENSIONS)}>"
         yield f"{subject} <{RDF}type> <{TG}FundingSummary> .\n"
         yield f'{subject} <{TG}groupingSet> "{" ".join(dims)}" .\n'
-        for dim, value in values.items():
-            if dim == "year":
-                obj = f'"{value}"^^<{XSD}gYear>'
-            else:
-                obj = f"<{_DIMENSION_IRI[dim]}{value}>"
-            yield f"{subject} <{_DIMENSION_PREDICATE[dim]}> {obj} .\n"
+        for dim in DIMENSIONS:
+            if dim in values:
+                yield f"{subject} <{_DIMENSION_PREDICATE[dim]}> {_dimension(dim, values[dim])} .\n"
+            elif dim != "year":
+                yield f"{subject} <{_DIMENSION_PREDICATE[dim]}> <{TOTAL}> .\n"
         yield from _measures(subject, totals)
-        yield f"{subject} {derived}"
-    for (beneficiary, county), totals in sorted(accumulator.beneficiaries.items()):
-        subject = f"<{CELLS}{key}/beneficiary/{county}/{_local(beneficiary)}>"
-        yield f"{subject} <{RDF}type> <{TG}BeneficiarySummary> .\n"
+    by_county: dict[str, list[tuple[str, Totals]]] = {}
+    for (beneficiary, county), totals in acc.beneficiaries.items():
+        by_county.setdefault(county, []).append((beneficiary, totals))
+    for county in sorted(by_county):
+        ranked = sorted(by_county[county], key=lambda bt: (-bt[1].granted, bt[0]))
+        for rank, (beneficiary, totals) in enumerate(ranked, start=1):
+            subject = f"<{CELLS}beneficiary/{county}/{_local(beneficiary)}>"
+            yield f"{subject} <{RDF}type> <{TG}BeneficiarySummary> .\n"
+            yield f"{subject} <{TG}summaryBeneficiary> <{beneficiary}> .\n"
+            yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
+            yield from _measures(subject, totals)
+            if rank <= TOP:
+                yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
+    for (first, second), count in sorted(acc.shared_partners().items()):
+        subject = f"<{CELLS}shared-partners/{first}/{second}>"
+        yield f"{subject} <{RDF}type> <{TG}SharedPartnersSummary> .\n"
+        yield f"{subject} <{TG}summaryCounty> <{ID}county/{first}> .\n"
+        yield f"{subject} <{TG}summaryCounty> <{ID}county/{second}> .\n"
+        yield f"{subject} <{TG}sharedPartnerCount> {_integer(count)} .\n"
+
+
+def partial_lines(acc: FundingAccumulator, project_graph: str) -> Iterator[str]:
+    """One project graph's own sums, to add up again when another graph changes."""
+    base = f"{BY_GRAPH}{graph_key(project_graph)}/"
+    yield f"<{base}> <{PROV}wasDerivedFrom> <{project_graph}> .\n"
+    for (county, source, priority, year), totals in sorted(acc.cells.items()):
+        subject = f"<{base}cell/{county}/{source}/{priority}/{year}>"
+        for dim, value in zip(DIMENSIONS, (county, source, priority, year), strict=True):
+            yield f"{subject} <{_DIMENSION_PREDICATE[dim]}> {_dimension(dim, value)} .\n"
+        yield from _measures(subject, totals)
+    for (county, priority, year), count in sorted(acc.projects.items()):
+        subject = f"<{base}projects/{county}/{priority}/{year}>"
+        for dim, value in (("county", county), ("priority", priority), ("year", year)):
+            yield f"{subject} <{_DIMENSION_PREDICATE[dim]}> {_dimension(dim, value)} .\n"
+        yield f"{subject} <{TG}projectCount> {_integer(count)} .\n"
+    for (beneficiary, county), totals in sorted(acc.beneficiaries.items()):
+        subject = f"<{base}beneficiary/{county}/{_local(beneficiary)}>"
         yield f"{subject} <{TG}summaryBeneficiary> <{beneficiary}> .\n"
         yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
         yield from _measures(subject, totals)
-        yield f"{subject} {derived}"
-
-
-def rank_lines(beneficiaries: dict[tuple[str, str], Totals]) -> Iterator[str]:
-    """The top list of each county, over all project graphs' beneficiary sums."""
-    by_county: dict[str, list[tuple[str, Totals]]] = {}
-    for (beneficiary, county), totals in beneficiaries.items():
-        by_county.setdefault(county, []).append((beneficiary, totals))
-    for county in sorted(by_county):
-        ranked = sorted(by_county[county], key=lambda bt: (-bt[1].granted, bt[0]))[:TOP]
-        for rank, (beneficiary, totals) in enumerate(ranked, start=1):
-            subject = f"<{TOP_CELLS}{county}/{rank}>"
-            yield f"{subject} <{RDF}type> <{TG}BeneficiaryRank> .\n"
-            yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
+    for partner, counties in sorted(acc.partners.items()):
+        subject = f"<{base}partner/{_local(partner)}>"
+        yield f"{subject} <{TG}summaryPartner> <{partner}> .\n"
+        for county in sorted(counties):
             yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
-            yield f"{subject} <{TG}summaryBeneficiary> <{beneficiary}> .\n"
-            yield from _measures(subject, totals)
+
+
+def read_partials(store: ox.Store, keys: set[str]) -> dict[str, FundingAccumulator]:
+    """The sums of the project graphs with these keys, read back from the partials graph."""
+    found: dict[str, FundingAccumulator] = {}
+    if not keys:
+        return found
+    subjects: dict[str, dict[str, list[str]]] = {}
+    for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(PARTIALS_GRAPH)):
+        key, _, rest = quad.subject.value.removeprefix(BY_GRAPH).partition("/")
+        if key in keys and rest:
+            subjects.setdefault(quad.subject.value, {}).setdefault(
+                quad.predicate.value, []).append(quad.object.value)
+    for subject, values in subjects.items():
+        key, kind = subject.removeprefix(BY_GRAPH).split("/")[:2]
+        acc = found.setdefault(key, FundingAccumulator())
+        dims = {_PREDICATE_DIMENSION[p]: v[0].rsplit("/", 1)[-1]
+                for p, v in values.items() if p in _PREDICATE_DIMENSION}
+
+        def totals(v: dict[str, list[str]] = values) -> Totals:
+            return Totals(Decimal(v[TG + "grantedAmount"][0]), Decimal(v[TG + "paidAmount"][0]),
+                          int(v[TG + "projectCount"][0]))
+
+        if kind == "cell":
+            acc.cells.setdefault(tuple(dims[d] for d in DIMENSIONS), Totals()).add(totals())
+        elif kind == "projects":
+            key3 = (dims["county"], dims["priority"], dims["year"])
+            acc.projects[key3] = acc.projects.get(key3, 0) + int(values[TG + "projectCount"][0])
+        elif kind == "beneficiary":
+            key2 = (values[TG + "summaryBeneficiary"][0], dims["county"])
+            acc.beneficiaries.setdefault(key2, Totals()).add(totals())
+        elif kind == "partner":
+            acc.partners.setdefault(values[TG + "summaryPartner"][0], set()).update(
+                c.rsplit("/", 1)[-1] for c in values[TG + "summaryCounty"])
+    return found
 
 
 # --------------------------------------------------------------------------- the graph
@@ -238,62 +328,38 @@ def contributing_graphs(store: ox.Store) -> list[str]:
     return sorted(q.object.value for q in quads)
 
 
-def _kept(store: ox.Store, keep_keys: set[str],
-          beneficiaries: dict[tuple[str, str], Totals]) -> list[str]:
-    """Other graphs' cells as N-Triples; their beneficiary sums are added up on the way."""
-    if not keep_keys:
-        return []
-    lines = []
-    partial: dict[str, dict[str, Any]] = {}
-    measures = {TG + "summaryBeneficiary", TG + "summaryCounty", TG + "grantedAmount",
-                TG + "paidAmount", TG + "projectCount"}
-    for quad in store.quads_for_pattern(None, None, None, ox.NamedNode(SUMMARIES_GRAPH)):
-        subject = quad.subject.value
-        if not subject.startswith(CELLS) or subject.startswith(TOP_CELLS):
-            continue
-        key, _, rest = subject.removeprefix(CELLS).partition("/")
-        if key not in keep_keys:
-            continue
-        lines.append(f"{quad.subject} {quad.predicate} {quad.object} .\n")
-        if rest.startswith("beneficiary/") and quad.predicate.value in measures:
-            partial.setdefault(subject, {})[quad.predicate.value] = quad.object.value
-    for cell in partial.values():
-        beneficiary = cell[TG + "summaryBeneficiary"]
-        county = cell[TG + "summaryCounty"].rsplit("/", 1)[1]
-        totals = beneficiaries.get((beneficiary, county))
-        if totals is None:
-            totals = beneficiaries[(beneficiary, county)] = Totals()
-        totals.granted += Decimal(cell[TG + "grantedAmount"])
-        totals.paid += Decimal(cell[TG + "paidAmount"])
-        totals.projects += int(cell[TG + "projectCount"])
-    return lines
+def _replace_graph(store: ox.Store, graph: str, lines: Iterator[str]) -> tuple[str, int]:
+    data = "".join(lines).encode("utf-8")
+    node = ox.NamedNode(graph)
+    if store.contains_named_graph(node):
+        store.remove_graph(node)
+    store.bulk_load(data, ox.RdfFormat.N_TRIPLES, to_graph=node)
+    return hashlib.sha256(data).hexdigest(), data.count(b"\n")
 
 
-def rebuild(store: ox.Store, project_graph: str,
-            accumulator: FundingAccumulator) -> tuple[list[str], str, int]:
-    """Replace the summaries graph: this graph's new cells, other graphs' cells, top lists.
+def rebuild(store: ox.Store, project_graph: str, accumulator: FundingAccumulator
+            ) -> tuple[list[str], list[tuple[str, str, int]]]:
+    """Replace the summaries (and by-graph) graphs after ``project_graph`` was loaded.
 
-    Returns the project graphs it is derived from, the sha256 of its content and the
-    number of lines written.
+    Returns the project graphs the summaries now come from, and (graph, sha256, lines)
+    of each derived graph written.
     """
     others = [g for g in contributing_graphs(store)
               if g != project_graph and store.contains_named_graph(ox.NamedNode(g))]
-    combined: dict[tuple[str, str], Totals] = {}
-    lines = _kept(store, {graph_key(g) for g in others}, combined)
-    for key, totals in accumulator.beneficiaries.items():
-        mine = combined.get(key)
-        if mine is None:
-            combined[key] = Totals(totals.granted, totals.paid, totals.projects)
-        else:
-            mine.granted += totals.granted
-            mine.paid += totals.paid
-            mine.projects += totals.projects
-    lines.extend(cell_lines(accumulator, project_graph))
-    lines.extend(rank_lines(combined))
-    target = ox.NamedNode(SUMMARIES_GRAPH)
-    if store.contains_named_graph(target):
-        store.remove_graph(target)
-    data = "".join(lines).encode("utf-8")
-    store.bulk_load(data, ox.RdfFormat.N_TRIPLES, to_graph=target)
-    return sorted([*others, project_graph]), hashlib.sha256(data).hexdigest(), len(lines)
+    stored = read_partials(store, {graph_key(g) for g in others})
+    by_graph = {g: stored.get(graph_key(g), FundingAccumulator()) for g in others}
+    total = FundingAccumulator()
+    for acc in [*by_graph.values(), accumulator]:
+        total.merge(acc)
+    by_graph[project_graph] = accumulator
 
+    def partials() -> Iterator[str]:
+        for graph in sorted(by_graph):
+            yield from partial_lines(by_graph[graph], graph)
+
+    written = []
+    for graph, lines in ((SUMMARIES_GRAPH, summary_lines(total)),
+                         (PARTIALS_GRAPH, partials())):
+        sha, count = _replace_graph(store, graph, lines)
+        written.append((graph, sha, count))
+    return sorted(by_graph), written

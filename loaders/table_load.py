@@ -93,17 +93,17 @@ class MappingRun:
         derived: list[tuple[str, int]] = []
         if self.funding is not None:
             started = metadata.now()
-            graphs, sha, triples = funding_summaries.rebuild(store, source.graph, self.funding)
-            record = _derived_source(source, funding_summaries.SUMMARIES_GRAPH)
-            metadata.record(store, record, funding_summaries.SUMMARIES_GRAPH, sha, triples,
-                            started, metadata.now())
+            graphs, written = funding_summaries.rebuild(store, source.graph, self.funding)
+            ended = metadata.now()
             meta = ox.NamedNode(METADATA_GRAPH)
-            store.extend([ox.Quad(ox.NamedNode(funding_summaries.SUMMARIES_GRAPH),
-                                  ox.NamedNode(PROV + "wasDerivedFrom"), ox.NamedNode(g), meta)
-                          for g in graphs if g != source.graph])
-            log.info("rebuilt <%s> from %d project graph(s): %d triples",
-                     funding_summaries.SUMMARIES_GRAPH, len(graphs), triples)
-            derived.append((funding_summaries.SUMMARIES_GRAPH, triples))
+            for graph, sha, triples in written:
+                metadata.record(store, _derived_source(source, graph), graph, sha, triples,
+                                started, ended)
+                store.extend([ox.Quad(ox.NamedNode(graph), ox.NamedNode(PROV + "wasDerivedFrom"),
+                                      ox.NamedNode(g), meta)
+                              for g in graphs if g != source.graph])
+                derived.append((graph, triples))
+            log.info("rebuilt the funding summaries from %d project graph(s)", len(graphs))
         return derived
 
     def _check_sample(self, store: ox.Store, source: Source) -> None:
