@@ -258,8 +258,8 @@ def _resource_html(store: Store, version: str, description: Description, lang: s
     for direction, capped in (("out", description.more_outgoing),
                               ("in", description.more_incoming)):
         if capped:
-            more[direction] = url_for("sparql.endpoint") + "?" + urlencode(
-                {"query": more_query(direction, description.iri)})
+            more[direction] = url_for("sparql.endpoint") + "?" + urlencode(  # the editor
+                {"query": more_query(direction, description.iri), "format": "html"})
     base = _base()
     return render_template(
         "resources/resource.html", page=page, lang=lang, texts=TEXTS[lang],

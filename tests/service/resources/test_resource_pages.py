@@ -165,6 +165,8 @@ def test_big_resources_are_capped_with_a_link_to_the_rest(hostile):
     assert len(links) == 2  # outgoing and incoming
     assert text.count('href="/id/test/member-') <= 2 * 500
     for link in links:
+        editor = hostile.get(unescape(link))  # the link opens the query in the editor
+        assert editor.status_code == 200 and editor.mimetype == "text/html"
         query = parse_qs(urlsplit(unescape(link)).query)["query"][0]
         assert f"<{HUB}>" in query
         answer = hostile.get("/sparql", query_string={"query": query},
