@@ -13,7 +13,7 @@ The summaries graph (see the ontology for the terms):
 * ``tg:FundingSummary`` cells for every *grouping set*, every subset of the dimensions
   county, source, priority (the four national priorities) and year, so that "amounts by
   county" is a lookup of 21 cells rather than a sum. ``tg:groupingSet`` names the
-  dimensions (``"county year"``; ``""`` is the grand total); a dimension that is summed up
+  dimensions (``"county year"``; ``"total"`` is the grand total); a dimension that is summed up
   has the value ``id/total`` (county, source, priority) or no value (year). Summed over
   sources a project counts once; with the source among the dimensions, a project counts in
   each of its sources.
@@ -228,7 +228,7 @@ def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
     for dims, values, totals in acc.rollups():
         subject = f"<{CELLS}{'/'.join(values.get(d, 'total') for d in DIMENSIONS)}>"
         yield f"{subject} <{RDF}type> <{TG}FundingSummary> .\n"
-        yield f'{subject} <{TG}groupingSet> "{" ".join(dims)}" .\n'
+        yield f'{subject} <{TG}groupingSet> "{" ".join(dims) or "total"}" .\n'
         for dim in DIMENSIONS:
             if dim in values:
                 yield f"{subject} <{_DIMENSION_PREDICATE[dim]}> {_dimension(dim, values[dim])} .\n"
