@@ -24,7 +24,7 @@ from tillvaxtgraf.store.names import GRAPH, TG
 from tillvaxtgraf.store.snapshots import SnapshotDir
 
 BIG_TRIPLES = 400_000
-MEDIUM_TRIPLES = 80_000
+MEDIUM_TRIPLES = 40_000
 MEDIUM_GRAPH = GRAPH + "file/medium"
 CLI = [sys.executable, "-c", "from tillvaxtgraf.cli import main; main()"]
 
