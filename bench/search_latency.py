@@ -1,0 +1,156 @@
+"""Latency of /api/search, /api/suggest and /api/connections on a large generated dataset.
+
+Generates projects with bench/generate_projects.py (seeded), loads them with the bundled
+data into a store (reused when it is already there), starts ``tillvaxtgraf serve`` on a
+free loopback port and sends bounded batches of requests from 8 client threads. Prints
+p50/p95/max per endpoint as a Markdown table.
+
+    python bench/search_latency.py --store /tmp/bench/store --projects 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parent.parent
+MAPPING = REPO / "data" / "projects" / "generator.mapping.toml"
+ID = "https://w3id.org/tillvaxtgraf/id/"
+
+# What people type: whole names, prefixes as they type, accent-free, one typo, English.
+SEARCHES = ["tillvaxtverket", "Tillväxtverket", "tillvaxtverkt", "SKR", "reglab", "vinnova",
+            "orebro", "Västra Gotaland", "region skane", "Kapitalförsörjning", "export",
+            "2017:583", "anslag 1:1", "Näringsdepartementet", "Ministry of Enterprise",
+            "Norrbotten", "Kiruna", "Malmo", "innovation", "kompetensförsörjning",
+            "ERUF", "Regionalfonden", "uppsala lan", "hållbar", "stockholm", "projekt",
+            "utveckling", "Göteborgs universitet", "forskning", "turism"]
+ENTITIES = [ID + p for p in (
+    "agency/tillvaxtverket", "agency/vinnova", "region/12", "region/01", "region/25",
+    "arena/reglab", "organisation/skr", "ministry/naringsdepartementet",
+    "municipality/2584", "municipality/1280", "municipality/1880", "county/14",
+    "priority/kapitalforsorjning", "funding-source/eruf", "government/regeringskansliet",
+    "regulation/sfs-2017-583")]
+
+
+def prefixes(words: list[str]) -> list[str]:
+    typed = []
+    for word in words:
+        for end in range(3, len(word) + 1, 2):
+            typed.append(word[:end])
+    return typed
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_store(store: Path, projects: int, seed: int) -> None:
+    if (store / "CURRENT").exists():
+        print(f"reusing the store in {store}", file=sys.stderr)
+        return
+    csv = store.parent / f"projects-{projects}-{seed}.csv"
+    subprocess.run([sys.executable, str(REPO / "bench" / "generate_projects.py"),
+                    "--projects", str(projects), "--seed", str(seed), "--out", str(csv)],
+                   check=True)
+    cli = [sys.executable, "-m", "tillvaxtgraf", "--store", str(store), "load", "--no-progress"]
+    subprocess.run(cli, check=True)
+    subprocess.run([*cli, str(csv), "--mapping", str(MAPPING)], check=True)
+
+
+def run(base: str, paths: list[str], concurrency: int, budget: float) -> list[float]:
+    """Send every path once (bounded in count and time); the latencies in milliseconds."""
+    deadline = time.monotonic() + budget
+    sessions = [requests.Session() for _ in range(concurrency)]
+
+    def worker(index: int) -> list[float]:
+        session, timings = sessions[index], []
+        for path in paths[index::concurrency]:
+            if time.monotonic() > deadline:
+                break
+            started = time.perf_counter()
+            response = session.get(base + path, timeout=30)
+            timings.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+        return timings
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        return [t for part in pool.map(worker, range(concurrency)) for t in part]
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--store", type=Path, default=Path("/tmp/tillvaxtgraf-bench/store"))
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=1200, help="per endpoint")
+    parser.add_argument("--budget", type=float, default=120.0, help="seconds per endpoint")
+    args = parser.parse_args()
+    args.store.parent.mkdir(parents=True, exist_ok=True)
+    ensure_store(args.store, args.projects, args.seed)
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TILLVAXTGRAF_")}
+    env["TILLVAXTGRAF_STORE"] = str(args.store)
+    env["TILLVAXTGRAF_LOG_LEVEL"] = "WARNING"
+    server = subprocess.Popen([sys.executable, "-m", "tillvaxtgraf", "serve", "--host",
+                               "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if requests.get(base + "/healthz", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.2)
+        rng = random.Random(args.seed)
+        typed = prefixes(SEARCHES)
+        plans = {
+            "/api/search": [f"/api/search?q={rng.choice(SEARCHES)}"
+                            for _ in range(args.requests)],
+            "/api/suggest": [f"/api/suggest?q={rng.choice(typed)}"
+                             for _ in range(args.requests)],
+            "/api/connections": [],
+        }
+        while len(plans["/api/connections"]) < args.requests // 4:
+            a, b = rng.sample(ENTITIES, 2)
+            plans["/api/connections"].append(f"/api/connections?from={a}&to={b}")
+        for paths in plans.values():  # warm up: every distinct request once
+            run(base, sorted(set(paths)), args.concurrency, args.budget)
+        triples = requests.get(base + "/-/graphs", headers={"Accept": "application/json"},
+                               timeout=30).json()
+        total = sum(g.get("triples", 0) or 0 for g in triples.get("graphs", []))
+        print(f"\n{args.projects:,} projects, {total:,} triples, concurrency "
+              f"{args.concurrency}\n")
+        print("| endpoint | requests | p50 ms | p95 ms | max ms |")
+        print("|---|---:|---:|---:|---:|")
+        for name, paths in plans.items():
+            timings = run(base, paths, args.concurrency, args.budget)
+            print(f"| `{name}` | {len(timings)} | {statistics.median(timings):.1f} | "
+                  f"{percentile(timings, 0.95):.1f} | {max(timings):.1f} |")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
