@@ -19,7 +19,10 @@ from tillvaxtgraf.store.terms import Term
 log = logging.getLogger(__name__)
 
 Select = Callable[[str], Iterable[dict[str, Term]]]
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Kinds whose names live in their own table, searched only when the others run short:
+# there can be millions of them, and they should not slow down finding an actor.
+BULK_KINDS = {"project"}
 NAME_WEIGHT = {
     SKOS + "prefLabel": 5.0,
     SKOS + "altLabel": 4.0,
@@ -37,6 +40,10 @@ CREATE TABLE entity (
     importance REAL NOT NULL
 );
 CREATE VIRTUAL TABLE names USING fts5(
+    text, entity UNINDEXED, weight UNINDEXED,
+    tokenize = "unicode61 remove_diacritics 2"
+);
+CREATE VIRTUAL TABLE names_bulk USING fts5(
     text, entity UNINDEXED, weight UNINDEXED,
     tokenize = "unicode61 remove_diacritics 2"
 );
@@ -89,7 +96,7 @@ def build_index(select: Select, target: Path, version: str = "") -> int:
     try:
         db.executescript(SCHEMA)
         vocab: dict[str, int] = defaultdict(int)
-        entity_rows, name_rows = [], []
+        entity_rows, name_rows, bulk_rows = [], [], []
         for number, (iri, entries) in enumerate(sorted(names.items()), start=1):
             kind = kind_of(types.get(iri, set()), supers)
             importance = KIND_WEIGHT[kind] + math.log1p(degree.get(iri, 0))
@@ -100,15 +107,18 @@ def build_index(select: Select, target: Path, version: str = "") -> int:
             entity_rows.append((number, iri, kind, sv, en, desc.get("sv") or desc.get("en"),
                                 desc.get("en") or desc.get("sv"), importance))
             seen = set()
+            bucket = bulk_rows if kind in BULK_KINDS else name_rows
             for text, weight in entries:
                 if (text, weight) in seen:
                     continue
                 seen.add((text, weight))
-                name_rows.append((text, number, weight))
+                bucket.append((text, number, weight))
                 for token in tokens(text):
                     vocab[token] += 1
         db.executemany("INSERT INTO entity VALUES (?,?,?,?,?,?,?,?)", entity_rows)
         db.executemany("INSERT INTO names (text, entity, weight) VALUES (?,?,?)", name_rows)
+        db.executemany("INSERT INTO names_bulk (text, entity, weight) VALUES (?,?,?)",
+                       bulk_rows)
         db.executemany("INSERT INTO vocab VALUES (?,?)", vocab.items())
         db.executemany(
             "INSERT INTO typo VALUES (?,?)",
@@ -121,9 +131,11 @@ def build_index(select: Select, target: Path, version: str = "") -> int:
             ("entities", str(len(entity_rows))),
         ])
         db.execute("INSERT INTO names(names) VALUES ('optimize')")
+        db.execute("INSERT INTO names_bulk(names_bulk) VALUES ('optimize')")
         db.commit()
     finally:
         db.close()
     os.replace(tmp, target)
-    log.info("search index: %d entities, %d names", len(entity_rows), len(name_rows))
+    log.info("search index: %d entities, %d names", len(entity_rows),
+             len(name_rows) + len(bulk_rows))
     return len(entity_rows)

@@ -9,16 +9,46 @@ answer says so.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
 
 from tillvaxtgraf.search.index import SearchIndex, entity_labels
 from tillvaxtgraf.store.base import Store
+from tillvaxtgraf.store.bindings import bind_table
 from tillvaxtgraf.store.sparql import sparql
 from tillvaxtgraf.store.terms import Term
 
 FANOUT_CAP = 200
+class _LruCache:
+    """Neighbours by (store version, entity), shared by the requests of one process:
+    a snapshot never changes, so its entries stay true until the version moves on."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[str, str], list[tuple[str, str, bool]]] = \
+            OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> list[tuple[str, str, bool]] | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, str], value: list[tuple[str, str, bool]]) -> None:
+        with self.lock:
+            self.entries[key] = value
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+_NEIGHBOURS = _LruCache(20_000)
+# Property phrases by (store version, language): the ontology changes only with the data.
+_PHRASE_CACHE: dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]] = {}
 MAX_EXPANSIONS = 400
 TIME_BUDGET = 3.0
 MAX_PATHS_CONSIDERED = 200
@@ -113,9 +143,13 @@ class PathFinder:
 
     def neighbours(self, node: str) -> list[tuple[str, str, bool]]:
         if node not in self.cache:
-            _, rows = self.store.select(sparql("neighbours"), {"node": Term.iri(node)})
-            found = [(r["p"].value, r["other"].value, r["inverse"].value == "true")
-                     for r in rows if "other" in r]
+            key = (self.store.version(), node)
+            found = _NEIGHBOURS.get(key)
+            if found is None:
+                _, rows = self.store.select(sparql("neighbours"), {"node": Term.iri(node)})
+                found = [(r["p"].value, r["other"].value, r["inverse"].value == "true")
+                         for r in rows if "other" in r]
+                _NEIGHBOURS.put(key, found)
             if len(found) > self.fanout:
                 self.capped.add(node)
                 found = found[: self.fanout]
@@ -210,9 +244,24 @@ class PathFinder:
         _, inverse = self._phrases()
         return inverse
 
+    def relations_of(self, nodes: list[str]) -> dict[str, list[tuple[str, str, bool]]]:
+        """A few links of each node, in one query (no hub's in-links: they can be millions)."""
+        found: dict[str, list[tuple[str, str, bool]]] = {n: [] for n in nodes}
+        if not nodes:
+            return found
+        text = bind_table(sparql("relations_batch"), "node",
+                          [Term.iri(n).to_ntriples() for n in nodes])
+        _, rows = self.store.select(text)
+        for row in rows:
+            if "other" in row and row["node"].value in found:
+                found[row["node"].value].append(
+                    (row["p"].value, row["other"].value, row["inverse"].value == "true"))
+        return found
+
     def _phrases(self) -> tuple[dict[str, str], dict[str, str]]:
-        if hasattr(self, "_phrase_cache"):
-            return self._phrase_cache
+        key = (self.store.version(), self.lang)
+        if key in _PHRASE_CACHE:
+            return _PHRASE_CACHE[key]
         phrases = {iri: p[self.lang] for iri, p in PHRASES.items()}
         inverse_of: dict[str, str] = dict(INVERSES)
         _, rows = self.store.select(sparql("property_labels"))
@@ -224,8 +273,10 @@ class PathFinder:
                 inverse_of[row["property"].value] = row["inverse"].value
                 inverse_of.setdefault(row["inverse"].value, row["property"].value)
         inverse = {p: phrases[q] for p, q in inverse_of.items() if q in phrases}
-        self._phrase_cache = (phrases, inverse)
-        return self._phrase_cache
+        if len(_PHRASE_CACHE) > 16:
+            _PHRASE_CACHE.clear()
+        _PHRASE_CACHE[key] = (phrases, inverse)
+        return phrases, inverse
 
     def sentence(self, path: Path, labels: dict[str, tuple[str, str]],
                  phrases: dict[str, str]) -> str:

@@ -7,12 +7,18 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tillvaxtgraf.search.build import BULK_KINDS, SCHEMA_VERSION
 from tillvaxtgraf.search.kinds import KIND_LABELS
 from tillvaxtgraf.search.text import deletions, normalize, tokens, within_one_edit
 
 CANDIDATES = 400
+BULK_CANDIDATES = 200
 MAX_QUERY_CHARS = 200
 MAX_TOKENS = 8
+
+
+class OutdatedIndex(Exception):
+    """The index file has another schema than this version reads."""
 
 
 @dataclass
@@ -38,6 +44,10 @@ class SearchIndex:
             raise FileNotFoundError(f"no search index at {self.path}")
         self._local = threading.local()
         meta = dict(self._db().execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("schema") != SCHEMA_VERSION:
+            self.close()
+            raise OutdatedIndex(f"{self.path} was built by another version of tillvaxtgraf; "
+                                "run 'tillvaxtgraf reindex'")
         self.store_version = meta.get("store_version", "")
         self.entities = int(meta.get("entities", "0"))
 
@@ -68,6 +78,19 @@ class SearchIndex:
         ).fetchall()
         return sorted(t for (t,) in rows if t != token and within_one_edit(t, token))
 
+    def _candidates(self, table: str, match: str, limit: int) -> list[tuple]:
+        """Matching names with their entity. The core table is ranked by bm25; the bulk
+        table (many similar names) just gives its first matches, ranked in Python."""
+        order = "ORDER BY bm25(names)" if table == "names" else ""
+        sql = (
+            "SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "
+            "e.description_en, e.importance, n.text, n.weight, "
+            + ("bm25(names)" if table == "names" else "0")
+            + f" FROM {table} n JOIN entity e ON e.id = n.entity "
+            f"WHERE {table} MATCH ? {order} LIMIT ?"
+        )
+        return self._db().execute(sql, (match, limit)).fetchall()
+
     def search(self, text: str, *, limit: int = 20, lang: str = "sv",
                kinds: set[str] | None = None) -> list[Hit]:
         """Entities whose names match ``text``, best first.
@@ -89,13 +112,12 @@ class SearchIndex:
                 typo_words.add(alternative)
             clauses.append("(" + " OR ".join(options) + ")")
         match = " AND ".join(clauses)
-        rows = self._db().execute(
-            "SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "
-            "e.description_en, e.importance, n.text, n.weight, bm25(names) "
-            "FROM names n JOIN entity e ON e.id = n.entity "
-            "WHERE names MATCH ? ORDER BY bm25(names) LIMIT ?",
-            (match, CANDIDATES),
-        ).fetchall()
+        rows = []
+        if not kinds or kinds - BULK_KINDS:
+            rows = self._candidates("names", match, CANDIDATES)
+        enough = len({r[0] for r in rows}) >= limit
+        if not enough or (kinds and kinds & BULK_KINDS):
+            rows += self._candidates("names_bulk", match, BULK_CANDIDATES)
         wanted = normalize(" ".join(words))
         best: dict[str, Hit] = {}
         for iri, kind, sv, en, dsv, den, importance, name, weight, rank in rows:

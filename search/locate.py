@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tillvaxtgraf.search.builder import INDEX_FILE
-from tillvaxtgraf.search.index import Hit, SearchIndex
+from tillvaxtgraf.search.index import Hit, OutdatedIndex, SearchIndex
 from tillvaxtgraf.store.base import Store
 from tillvaxtgraf.store.derived import DERIVED_SUFFIX, derived_dir
 
@@ -49,7 +49,10 @@ class IndexLocator:
             with self._lock:
                 index = self._open.get(path)
                 if index is None:
-                    index = SearchIndex(path)
+                    try:
+                        index = SearchIndex(path)
+                    except OutdatedIndex:
+                        continue
                     for old in list(self._open):
                         if old not in candidates:
                             self._open.pop(old).close()

@@ -95,3 +95,16 @@ def bind_values(text: str, bindings: dict[str, str]) -> str:
         start = start + 1 + inner
     position = tokens[start].end()
     return f"{text[:position]} {block} {text[position:]}"
+
+
+def bind_table(text: str, variable: str, terms: list[str]) -> str:
+    """The query with one variable bound to several values (N-Triples terms), as an
+    inline ``VALUES ?var { … }`` first in its WHERE group: a batch of lookups in one query.
+    """
+    block = f"VALUES ?{variable} {{ {' '.join(terms)} }}"
+    tokens = [m for m in _TOKEN.finditer(text) if m.lastgroup != "comment"]
+    start = _where_group(tokens)
+    if start is None:
+        return f"{text}\n{block}"
+    position = tokens[start].end()
+    return f"{text[:position]} {block} {text[position:]}"

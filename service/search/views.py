@@ -50,14 +50,16 @@ def _kinds() -> set[str] | None:
 
 
 def _relations(hits: list[dict[str, Any]], lang: str) -> None:
-    """Add a few telling relations to the first results (one neighbour query each)."""
-    finder = PathFinder(get_store(), get_search().locate().index, fanout=40, lang=lang)
+    """Add a few telling relations to the first results (one query for all of them)."""
     if not hits:
         return
+    finder = PathFinder(get_store(), get_search().locate().index, fanout=40, lang=lang)
     phrases, inverse_phrases = finder.property_phrases(), finder.inverse_phrases()
+    links_of = finder.relations_of([hit["iri"] for hit in hits[:RELATIONS_FOR]])
+    every = sorted({other for links in links_of.values() for _, other, _ in links})
+    labels = entity_labels(finder.index, every, lang)
     for hit in hits[:RELATIONS_FOR]:
-        links = finder.neighbours(hit["iri"])
-        labels = entity_labels(finder.index, [o for _, o, _ in links], lang)
+        links = links_of[hit["iri"]]
         shown, seen = [], set()
         # Links stated by other entities about this one first: memberships, places.
         for predicate, other, inverse in sorted(links, key=lambda link: not link[2]):
