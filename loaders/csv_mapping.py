@@ -493,6 +493,18 @@ def normalise_number(text: str, decimal: str) -> str:
     return cleaned
 
 
+def canonical_decimal(value: Decimal) -> str:
+    """The canonical xsd:decimal form, as the store keeps it: 1000000.00 → 1000000.
+
+    >>> canonical_decimal(Decimal("1234567.50")), canonical_decimal(Decimal("-0.0"))
+    ('1234567.5', '0')
+    """
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
 def _number(text: str, decimal: str) -> Decimal:
     try:
         value = Decimal(normalise_number(text, decimal))
@@ -540,12 +552,11 @@ def _object_maker(rule: PropertyRule, decimal: str, column: str | None
                 value = _number(text, decimal)
             except ValueError as exc:
                 raise _CellError(str(exc), column) from None
-            normal = normalise_number(text, decimal)
             if whole:
                 if value != value.to_integral_value():
                     raise _CellError(f"{text!r} is not a whole number", column)
-                normal = str(int(value))
-            return '"' + normal + suffix
+                return '"' + str(int(value)) + suffix
+            return '"' + canonical_decimal(value) + suffix
         return number
     if datatype == XSD + "date":
         suffix = f'"^^<{datatype}>'

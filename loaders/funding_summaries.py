@@ -40,7 +40,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from tillvaxtgraf.errors import LoadError
-from tillvaxtgraf.loaders.csv_mapping import Mapping, normalise_number
+from tillvaxtgraf.loaders.csv_mapping import Mapping, canonical_decimal, normalise_number
 from tillvaxtgraf.store.names import GRAPH, ID, METADATA_GRAPH, PROV, RDF, TG, XSD
 
 SUMMARIES_GRAPH = GRAPH + "derived/funding-summaries"
@@ -200,7 +200,7 @@ def _amount(items: list[str], index: int, decimal: str) -> Decimal:
 
 
 def _decimal(value: Decimal) -> str:
-    return f'"{value:f}"^^<{XSD}decimal>'
+    return f'"{canonical_decimal(value)}"^^<{XSD}decimal>'
 
 
 def _integer(value: int) -> str:

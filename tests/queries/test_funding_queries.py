@@ -1,0 +1,275 @@
+"""The funding questions of the catalog on project data: exact sums, and summaries that agree
+with the raw triples.
+
+``small``: the bundled data plus the hand-written table tests/loaders/data/projects-small.csv
+(four projects), whose sums are written out below from the table. ``generated``: 400
+generated projects in two project graphs, where every summary must equal a GROUP BY over
+the raw project triples.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from tillvaxtgraf.data import data_dir
+from tillvaxtgraf.loaders.load import load_sources
+from tillvaxtgraf.loaders.sources import csv_source
+from tillvaxtgraf.queries.catalog import load_catalog, run_named
+from tillvaxtgraf.store.embedded_backend import EmbeddedStore
+from tillvaxtgraf.store.snapshots import SnapshotDir
+
+REPO = Path(__file__).resolve().parents[2]
+SMALL = REPO / "tests" / "loaders" / "data" / "projects-small.csv"
+MAPPING = data_dir() / "projects" / "generator.mapping.toml"
+CATALOG = load_catalog()
+ID = "https://w3id.org/tillvaxtgraf/id/"
+TOTAL = ID + "total"
+C24, C01 = ID + "county/24", ID + "county/01"
+ERUF, ESF = ID + "funding-source/eruf", ID + "funding-source/esf"
+OFFENTLIG = ID + "funding-source/offentlig-medfinansiering"
+PRIVAT = ID + "funding-source/privat-medfinansiering"
+ANSLAG = ID + "funding-source/anslag-1-1-regionala-tillvaxtatgarder"
+INNOVATION = ID + "priority/innovation-och-foretagande"
+KOMPETENS = ID + "priority/kompetensforsorjning"
+ATTRAKTIVA = ID + "priority/attraktiva-miljoer-och-tillganglighet"
+REGION_24 = ID + "region/24"
+KOMPETENS_AB = ID + "organisation/559123-4561"
+
+
+def _copy_store(source: Path, target: Path) -> Path:
+    snapshot = SnapshotDir(source).current()
+    assert snapshot is not None
+    (target / "snapshots").mkdir(parents=True)
+    ox.Store.read_only(str(snapshot.path)).backup(str(target / "snapshots" / snapshot.name))
+    (target / "CURRENT").write_text(snapshot.name + "\n", encoding="ascii")
+    return target
+
+
+@pytest.fixture(scope="module")
+def small(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory
+          ) -> Iterator[EmbeddedStore]:
+    path = _copy_store(bundled_store_path, tmp_path_factory.mktemp("small") / "store")
+    load_sources(path, [csv_source(MAPPING, SMALL)], progress=False)
+    store = EmbeddedStore(path)
+    yield store
+    store.close()
+
+
+def ask(store: EmbeddedStore, name: str, **values: str) -> list[dict[str, str]]:
+    answer = run_named(store, CATALOG[name], values, max_rows=0)
+    return [{k: v.value for k, v in row.items()} for row in answer.rows]
+
+
+def amounts(rows: list[dict[str, str]], *keys: str) -> dict[tuple[str, ...], tuple]:
+    return {tuple(r.get(k, "") for k in keys):
+            (Decimal(r["granted"]), Decimal(r["paid"]), int(r["projects"])) for r in rows}
+
+
+# --------------------------------------------------------------------------- exact sums
+
+
+def test_amounts_by_county(small) -> None:
+    rows = ask(small, "funding_amounts", by="county")
+    assert amounts(rows, "county") == {
+        (C01,): (Decimal("2750000"), Decimal("1300000"), 1),
+        (C24,): (Decimal("2700000.50"), Decimal("2150000.49"), 3),
+    }
+    assert {r["source"] for r in rows} == {TOTAL} and {r["sourceLabel"] for r in rows} == {"Totalt"}
+    assert [r["countyLabel"] for r in rows] == ["Stockholms län", "Västerbottens län"]
+
+
+def test_amounts_by_source_count_a_project_in_each_of_its_sources(small) -> None:
+    assert amounts(ask(small, "funding_amounts", by="source"), "source") == {
+        (ERUF,): (Decimal("1400000"), Decimal("1349999.99"), 2),
+        (OFFENTLIG,): (Decimal("1000000.50"), Decimal("800000.50"), 2),
+        (ESF,): (Decimal("2500000"), Decimal("1200000"), 1),
+        (PRIVAT,): (Decimal("250000"), Decimal("100000"), 1),
+        (ANSLAG,): (Decimal("300000"), Decimal("0"), 1),
+    }
+
+
+def test_amounts_by_priority_year_and_in_total(small) -> None:
+    assert amounts(ask(small, "funding_amounts", by="priority"), "priority") == {
+        (INNOVATION,): (Decimal("2200000.50"), Decimal("2150000.49"), 2),
+        (KOMPETENS,): (Decimal("2750000"), Decimal("1300000"), 1),
+        (ATTRAKTIVA,): (Decimal("500000"), Decimal("0"), 1),
+    }
+    assert amounts(ask(small, "funding_amounts", by="year"), "year") == {
+        ("2019",): (Decimal("2200000.50"), Decimal("2150000.49"), 2),
+        ("2021",): (Decimal("2750000"), Decimal("1300000"), 1),
+        ("2026",): (Decimal("500000"), Decimal("0"), 1),
+    }
+    assert amounts(ask(small, "funding_amounts", by="total"), "county") == {
+        (TOTAL,): (Decimal("5450000.50"), Decimal("3450000.49"), 4)}
+
+
+def test_amounts_filtered_by_the_dimensions_of_by(small) -> None:
+    rows = ask(small, "funding_amounts", by="county source", county=C24, lang="en")
+    assert amounts(rows, "source") == {
+        (ERUF,): (Decimal("1400000"), Decimal("1349999.99"), 2),
+        (OFFENTLIG,): (Decimal("1000000.50"), Decimal("800000.50"), 2),
+        (ANSLAG,): (Decimal("300000"), Decimal("0"), 1),
+    }
+    assert {r["countyLabel"] for r in rows} == {"Västerbotten County"}
+    rows = ask(small, "funding_amounts", by="county source priority year", year="2019")
+    assert amounts(rows, "county", "source", "priority", "year") == {
+        (C24, ERUF, INNOVATION, "2019"): (Decimal("1400000"), Decimal("1349999.99"), 2),
+        (C24, OFFENTLIG, INNOVATION, "2019"): (Decimal("800000.50"), Decimal("800000.50"), 1),
+    }
+    # A filter on a dimension that `by` sums over matches no cell.
+    assert ask(small, "funding_amounts", by="county", source=ERUF) == []
+    assert ask(small, "funding_amounts", by="county", year="2019") == []
+
+
+def test_top_beneficiaries(small) -> None:
+    rows = ask(small, "top_beneficiaries", county=C24)
+    assert [(r["rank"], r["beneficiary"], Decimal(r["granted"]), Decimal(r["paid"]),
+             r["projects"]) for r in rows] == [
+        ("1", REGION_24, Decimal("2200000.50"), Decimal("2150000.49"), "2"),
+        ("2", KOMPETENS_AB, Decimal("500000"), Decimal("0"), "1"),
+    ]
+    assert [r["beneficiaryLabel"] for r in rows] == ["Region Västerbotten", "Kompetens & Co AB"]
+    assert [(r["county"], r["beneficiary"]) for r in ask(small, "top_beneficiaries", top="1")] \
+        == [(C01, KOMPETENS_AB), (C24, REGION_24)]
+
+
+def test_organisations_that_cofinance_with_a_given_one(small) -> None:
+    umea = ID + "municipality/2480"
+    rows = ask(small, "cofinancing_organisations", organisation=umea)
+    assert [(r["other"], r["otherLabel"], r["projects"], Decimal(r["grantedTotal"]))
+            for r in rows] == [(REGION_24, "Region Västerbotten", "1", Decimal("500000"))]
+    assert [r["other"] for r in ask(small, "cofinancing_organisations",
+                                    organisation=REGION_24)] == [umea]
+    assert ask(small, "cofinancing_organisations", organisation=ID + "municipality/0180") == []
+
+
+def test_projects_that_serve_a_sub_priority(small) -> None:
+    priority = ID + "priority/innovation-och-forskning"
+    rows = ask(small, "sub_priority_projects", priority=priority)
+    assert [(r["caseNumber"], r["county"], r["start"], r["beneficiary"], r["statusLabel"])
+            for r in rows] == [
+        ("2019000101", C24, "2019-03-01", REGION_24, "Avslutat"),
+        ("2019000102", C24, "2019-11-15", REGION_24, "Avslutat"),
+    ]
+    assert len(ask(small, "sub_priority_projects", priority=priority, year="2019")) == 2
+    assert ask(small, "sub_priority_projects", priority=priority, year="2020") == []
+    assert ask(small, "sub_priority_projects", priority=priority, county=C01) == []
+
+
+def test_regions_whose_projects_share_partners(small) -> None:
+    rows = ask(small, "shared_partners", county=C24)
+    assert [(r["other"], r["otherRegion"], r["sharedPartners"]) for r in rows] == [
+        (C01, ID + "region/01", "1")]  # Norrskens Vätgas AB, a partner in 24 and in 01
+    assert [(r["county"], r["other"]) for r in ask(small, "shared_partners")] == [
+        (C01, C24), (C24, C01)]
+
+
+# --------------------------------------------------------------------------- summaries = raw
+
+
+@pytest.fixture(scope="module")
+def generated(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory
+              ) -> Iterator[ox.Store]:
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        import generate_projects
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    folder = tmp_path_factory.mktemp("generated")
+    path = _copy_store(bundled_store_path, folder / "store")
+    # 400 projects, split into two files (a case number belongs in one file only).
+    whole = folder / "all.csv"
+    generate_projects.write(generate_projects.generate(400, seed=11), whole, "csv", "generator")
+    header, *rows = whole.read_text(encoding="utf-8").splitlines(keepends=True)
+    tables = []
+    for name, part in (("first", rows[:200]), ("second", rows[200:])):
+        table = folder / f"{name}.csv"
+        table.write_text(header + "".join(part), encoding="utf-8")
+        tables.append(csv_source(MAPPING, table))
+    load_sources(path, tables, progress=False)
+    snapshot = SnapshotDir(path).current()
+    assert snapshot is not None
+    yield ox.Store.read_only(str(snapshot.path))
+
+
+PREFIXES = """PREFIX tg: <https://w3id.org/tillvaxtgraf/ontology#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX schema: <https://schema.org/>
+"""
+# The raw answer per grouping set: every funding of every project, by the set's dimensions.
+RAW = PREFIXES + """
+SELECT {dims} (SUM(?g) AS ?granted) (SUM(COALESCE(?p, 0)) AS ?paid)
+    (COUNT(DISTINCT ?project) AS ?projects)
+WHERE {{
+  ?funding schema:fundedItem ?project ; tg:fundingSource ?source ; tg:grantedAmount ?g .
+  OPTIONAL {{ ?funding tg:paidAmount ?p }}
+  ?project tg:runsInCounty ?county ; tg:servesPriority ?sub ; schema:startDate ?start .
+  ?sub skos:broader? ?priority . ?priority a tg:Priority .
+  BIND(STR(YEAR(?start)) AS ?year)
+}} {group}
+"""
+SUMMARY = PREFIXES + """
+SELECT ?county ?source ?priority ?year ?granted ?paid ?projects WHERE {{
+  ?cell tg:groupingSet "{name}" ; tg:summaryCounty ?county ; tg:fundingSource ?source ;
+      tg:summaryPriority ?priority ; tg:grantedAmount ?granted ; tg:paidAmount ?paid ;
+      tg:projectCount ?projects .
+  OPTIONAL {{ ?cell tg:summaryYear ?y }} BIND(STR(?y) AS ?year)
+}}
+"""
+
+
+@pytest.mark.parametrize("dims", [("county",), ("source",), ("priority",), ("year",),
+                                  ("county", "year"), ("county", "source", "priority", "year"),
+                                  ()])
+def test_every_summary_equals_the_sum_over_the_raw_triples(generated, dims) -> None:
+    name = " ".join(dims) or "total"
+    variables = " ".join(f"?{d}" for d in dims)
+    text = RAW.format(dims=variables, group=f"GROUP BY {variables}" if dims else "")
+    raw = {tuple(r[d].value for d in dims):
+           (Decimal(r["granted"].value), Decimal(r["paid"].value), int(r["projects"].value))
+           for r in generated.query(text, use_default_graph_as_union=True)}
+    summary = {tuple(r[d].value for d in dims):
+               (Decimal(r["granted"].value), Decimal(r["paid"].value), int(r["projects"].value))
+               for r in generated.query(SUMMARY.format(name=name),
+                                        use_default_graph_as_union=True)}
+    assert summary == raw
+    assert sum(g for g, _, _ in summary.values()) > 0
+
+
+def test_ranks_and_shared_partners_equal_the_raw_triples(generated) -> None:
+    raw = PREFIXES + """
+    SELECT ?county ?b (SUM(?g) AS ?granted) WHERE {
+      ?project tg:beneficiary ?b ; tg:runsInCounty ?county .
+      ?funding schema:fundedItem ?project ; tg:grantedAmount ?g .
+    } GROUP BY ?county ?b"""
+    by_county: dict[str, list[tuple[Decimal, str]]] = {}
+    for r in generated.query(raw, use_default_graph_as_union=True):
+        by_county.setdefault(r["county"].value, []).append((-Decimal(r["granted"].value),
+                                                           r["b"].value))
+    ranked = PREFIXES + """
+    SELECT ?county ?rank ?b WHERE { ?c tg:rank ?rank ; tg:summaryCounty ?county ;
+      tg:summaryBeneficiary ?b } ORDER BY ?county ?rank"""
+    got: dict[str, list[str]] = {}
+    for r in generated.query(ranked, use_default_graph_as_union=True):
+        got.setdefault(r["county"].value, []).append(r["b"].value)
+    assert got == {c: [b for _, b in sorted(v)][:100] for c, v in by_county.items()}
+
+    pairs = PREFIXES + """
+    SELECT ?a ?b (COUNT(DISTINCT ?org) AS ?n) WHERE {
+      ?p1 tg:partner ?org ; tg:runsInCounty ?a . ?p2 tg:partner ?org ; tg:runsInCounty ?b .
+      FILTER(STR(?a) < STR(?b))
+    } GROUP BY ?a ?b"""
+    expected = {(r["a"].value, r["b"].value): int(r["n"].value)
+                for r in generated.query(pairs, use_default_graph_as_union=True)}
+    summary = PREFIXES + """
+    SELECT ?a ?b ?n WHERE { ?c a tg:SharedPartnersSummary ; tg:summaryCounty ?a , ?b ;
+      tg:sharedPartnerCount ?n FILTER(STR(?a) < STR(?b)) }"""
+    assert {(r["a"].value, r["b"].value): int(r["n"].value)
+            for r in generated.query(summary, use_default_graph_as_union=True)} == expected
+    assert expected
