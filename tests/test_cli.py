@@ -432,6 +432,16 @@ def test_the_bundled_store_validates(bundled_store_path: Path) -> None:
     assert folder_state(bundled_store_path) == before
 
 
+def test_loading_the_bundled_data_again_changes_nothing(bundled_store_path: Path) -> None:
+    before = folder_state(bundled_store_path)
+    result = run("--store", str(bundled_store_path), "load")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[-1] == "nothing changed: every source is already loaded as it is"
+    assert all(line.startswith("unchanged") for line in lines[:-1])
+    assert folder_state(bundled_store_path) == before
+
+
 def sparql_counts(store: ox.Store) -> dict[str, int]:
     result = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
     return {s["g"].value: int(s["n"].value) for s in result}
