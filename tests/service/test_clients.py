@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +20,15 @@ import requests
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
-from service_support import AUTH, EX, TOKEN, LiveServer, direct_select, start_server
+from service_support import (
+    AUTH,
+    EX,
+    TOKEN,
+    LiveServer,
+    cpu_ticks,
+    direct_select,
+    start_server,
+)
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed
 
@@ -156,6 +165,36 @@ def test_rdflib_sparqlupdatestore_with_the_token(writable_server: LiveServer,
                       identifier=URIRef(EX + "graph/rdflib"))
     with pytest.raises(Exception, match="401"):
         anonymous.add((URIRef(EX + "mallory"), RDF.type, PERSON))
+
+
+# -- serving -----------------------------------------------------------------------------
+
+
+def test_concurrent_clients_are_served_by_both_gunicorn_workers(bundled_server: LiveServer
+                                                                ) -> None:
+    """Two gunicorn worker processes (one per core) share the load of eight clients."""
+    workers = bundled_server.gunicorn_workers()
+    assert len(workers) == 2
+    before = {pid: cpu_ticks(pid) or 0 for pid in workers}
+    errors: list[int] = []
+
+    def client() -> None:
+        with requests.Session() as session:
+            for _ in range(25):
+                response = session.get(bundled_server.sparql, timeout=30, params={
+                    "query": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } "
+                             "GROUP BY ?g"})
+                if response.status_code != 200:
+                    errors.append(response.status_code)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    used = {pid: (cpu_ticks(pid) or 0) - before[pid] for pid in workers}
+    assert all(ticks > 0 for ticks in used.values()), used
 
 
 # -- requests and curl -------------------------------------------------------------------

@@ -98,6 +98,26 @@ def test_runaway_query_is_stopped_and_its_cpu_freed(live_server, public_store: P
     assert max(stopped) >= 1
 
 
+def test_heads_and_abandoned_downloads_do_not_keep_workers(bundled_server) -> None:  # noqa: ANN001
+    """A query worker serves one answer at a time; a client that sends HEAD, or hangs up
+    half-way through an answer, must give it back (or have it replaced) at once."""
+    everything = {"query": "SELECT * WHERE { ?s ?p ?o }"}
+    for _ in range(6):
+        head = requests.head(bundled_server.sparql, params=everything, timeout=10)
+        assert head.status_code == 200
+    for _ in range(6):
+        with requests.get(bundled_server.sparql, params=everything, stream=True,
+                          headers={"Accept": "text/csv"}, timeout=10) as response:
+            assert response.status_code == 200
+            next(response.iter_content(1024))
+        # leaving the block closes the connection with most of the answer unread
+    started = time.monotonic()
+    for _ in range(8):
+        answer = requests.get(bundled_server.sparql, params={"query": "ASK {}"}, timeout=10)
+        assert answer.status_code == 200
+    assert time.monotonic() - started < 8
+
+
 # -- SERVICE and LOAD --------------------------------------------------------------------
 
 

@@ -1,0 +1,503 @@
+"""Our SPARQL endpoint against `oxigraph serve` on the same data, in one run.
+
+    python bench/endpoint_vs_oxigraph.py                 # 150 000 projects, ~1.1 M triples
+    python bench/endpoint_vs_oxigraph.py --projects 20000 --seconds 3   # a quick look
+
+Generates a deterministic data set (projects with labels, counties, beneficiaries,
+amounts; organisations; counties), loads it into our store with ``tillvaxtgraf load`` and
+into an Oxigraph store with ``oxigraph load`` (both optimized), serves it with
+``tillvaxtgraf serve`` (gunicorn, 2 workers, the defaults) and with
+``oxigraph serve-read-only --union-default-graph`` (our default graph is the union too),
+and runs the same mix against both at concurrency 1 and 8:
+
+    lookup       every triple of one project (a different project per request)
+    label        a CONTAINS filter over the labels of one county's projects, LIMIT 50
+    group-by     COUNT and SUM of every project's amount, grouped by county
+    two-hop      projects of one organisation, with the label of the organisation's county
+    stream       1 000 000 rows as CSV (each client reads one whole answer, or two at c=1)
+
+lookup, label and two-hop run for --seconds per cell through ``wrk`` (keep-alive, latency
+percentiles; ``apt-get install wrk``), or through a threaded ``http.client`` load generator
+when wrk is not installed. group-by takes seconds per answer, so it runs on the Python
+client, every client finishing at least one answer. The stream runs on the Python client
+too, which reads and discards the body while this script samples the resident memory
+(VmRSS) of every process of both servers. Everything is on loopback, bounded by timeouts,
+and both servers are stopped at the end. Clients and servers share this machine's cores:
+read the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ID = "https://w3id.org/tillvaxtgraf/id/"
+TG = "https://w3id.org/tillvaxtgraf/ontology#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+ORG = "http://www.w3.org/ns/org#"
+GRAPH = "https://w3id.org/tillvaxtgraf/graph/bench/endpoint"
+PREFIX = f"PREFIX tg: <{TG}> PREFIX skos: <{SKOS}>\n"
+WORDS = ["Innovation", "Kompetens", "Grön", "Omställning", "Besöksnäring", "Digital",
+         "Landsbygd", "Klimat", "Export", "Företagande", "Samverkan", "Älvdal", "Skärgård",
+         "Vätgas", "Batteri", "Turism", "Kultur", "Mat", "Skog", "Hav"]
+COUNTIES = ["01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14", "17",
+            "18", "19", "20", "21", "22", "23", "24", "25"]
+STREAM_ROWS = 1_000_000
+JSON_RESULTS = "application/sparql-results+json"
+
+
+# -- data --------------------------------------------------------------------------------
+
+
+def generate(path: Path, projects: int, seed: int) -> int:
+    """Write the data set as N-Triples; the same seed gives the same bytes. Returns the
+    number of triples."""
+    rng = random.Random(seed)
+    organisations = max(1, projects // 10)
+    triples = 0
+    with open(path, "w", encoding="utf-8") as out:
+        for code in COUNTIES:
+            county = f"<{ID}county/{code}>"
+            out.write(f'{county} <{SKOS}prefLabel> "Län {code}"@sv .\n')
+            out.write(f"{county} <{TG}region> <{ID}region/{code}> .\n")
+            triples += 2
+        for number in range(organisations):
+            org = f"<{ID}organisation/{number}>"
+            out.write(f"{org} <{RDF_TYPE}> <{ORG}Organization> .\n")
+            out.write(f'{org} <{SKOS}prefLabel> "Organisation {number}"@sv .\n')
+            out.write(f"{org} <{TG}county> <{ID}county/{rng.choice(COUNTIES)}> .\n")
+            triples += 3
+        for number in range(projects):
+            project = f"<{ID}project/{number}>"
+            label = f"{rng.choice(WORDS)} {rng.choice(WORDS).lower()} {number}"
+            lines = [
+                f"{project} <{RDF_TYPE}> <{TG}Project> .",
+                f'{project} <{SKOS}prefLabel> "{label}"@sv .',
+                f"{project} <{TG}county> <{ID}county/{rng.choice(COUNTIES)}> .",
+                f"{project} <{TG}beneficiary> "
+                f"<{ID}organisation/{int(rng.paretovariate(1.2)) % organisations}> .",
+                f'{project} <{TG}amount> "{rng.randint(10_000, 9_000_000)}.00"'
+                f"^^<{XSD}decimal> .",
+                f'{project} <{TG}startYear> "{rng.randint(2014, 2027)}"^^<{XSD}integer> .',
+                f'{project} <http://purl.org/dc/terms/identifier> "P-{number:07d}" .',
+            ]
+            out.write("\n".join(lines) + "\n")
+            triples += len(lines)
+    return triples
+
+
+# -- queries -----------------------------------------------------------------------------
+
+
+@dataclass
+class Query:
+    name: str
+    accept: str
+    texts: list[str]
+
+
+def queries(projects: int, seed: int) -> list[Query]:
+    rng = random.Random(seed + 1)
+    organisations = max(1, projects // 10)
+    return [
+        Query("lookup", JSON_RESULTS, [
+            f"SELECT ?p ?o WHERE {{ <{ID}project/{rng.randrange(projects)}> ?p ?o }}"
+            for _ in range(2000)]),
+        Query("label", JSON_RESULTS, [
+            PREFIX + f"SELECT ?p ?l WHERE {{ ?p tg:county <{ID}county/{rng.choice(COUNTIES)}> ; "
+            f'skos:prefLabel ?l FILTER(CONTAINS(?l, "{rng.choice(WORDS).lower()}")) }} '
+            "LIMIT 50" for _ in range(200)]),
+        Query("group-by", JSON_RESULTS, [
+            PREFIX + "SELECT ?c (COUNT(?p) AS ?n) (SUM(?a) AS ?total) WHERE { "
+            "?p tg:county ?c ; tg:amount ?a } GROUP BY ?c"]),
+        Query("two-hop", JSON_RESULTS, [
+            PREFIX + f"SELECT ?p ?pl ?cl WHERE {{ ?p tg:beneficiary {org} ; "
+            f"skos:prefLabel ?pl . {org} tg:county ?c . ?c skos:prefLabel ?cl }}"
+            for org in (f"<{ID}organisation/{rng.randrange(organisations)}>"
+                        for _ in range(1000))]),
+        Query("stream", "text/csv", [
+            f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {STREAM_ROWS}"]),
+    ]
+
+
+# -- servers -----------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    parts = urllib.parse.urlsplit(url)
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"{proc.args[0]} exited:\n{log.read_text(errors='replace')}")
+        with contextlib.suppress(OSError):
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=5)
+            conn.request("GET", parts.path + ("?" + parts.query if parts.query else ""))
+            if conn.getresponse().status == 200:
+                conn.close()
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not answer:\n{log.read_text(errors='replace')}")
+
+
+@dataclass
+class Server:
+    name: str
+    proc: subprocess.Popen
+    port: int
+    path: str
+
+    def tree(self) -> list[int]:
+        tree: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError):
+                    stat = (entry / "stat").read_text()
+                    ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+                    tree.setdefault(ppid, []).append(int(entry.name))
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(tree.get(pid, []))
+        return found
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            pids = self.tree()
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+            for pid in pids[1:]:  # query workers live in their own sessions
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+
+
+def tillvaxtgraf_command() -> list[str]:
+    script = Path(sys.executable).with_name("tillvaxtgraf")
+    return [str(script)] if script.exists() else ["tillvaxtgraf"]
+
+
+def start_ours(store: Path, log: Path) -> Server:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TILLVAXTGRAF_")}
+    env.update({"TILLVAXTGRAF_STORE": str(store), "TILLVAXTGRAF_LOG_LEVEL": "WARNING",
+                "TILLVAXTGRAF_QUERY_TIME_LIMIT": "300"})
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [*tillvaxtgraf_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server("tillvaxtgraf", proc, port, "/sparql")
+    wait_for(f"http://127.0.0.1:{port}/healthz", proc, log)
+    return server
+
+
+def start_oxigraph(location: Path, log: Path) -> Server:
+    port = free_port()
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            ["oxigraph", "serve-read-only", "--location", str(location), "--bind",
+             f"127.0.0.1:{port}", "--union-default-graph"],
+            stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    server = Server("oxigraph", proc, port, "/query")
+    wait_for(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", proc, log)
+    return server
+
+
+# -- load generation ---------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local accept = os.getenv("BENCH_ACCEPT")
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1], {["Accept"] = accept})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %.1f %.1f %d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99),
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+def paths_for(server: Server, query: Query) -> list[str]:
+    return [f"{server.path}?{urllib.parse.urlencode({'query': text})}"
+            for text in query.texts]
+
+
+def run_wrk(server: Server, query: Query, clients: int, seconds: float, work: Path) -> Cell:
+    paths = work / "paths.txt"
+    paths.write_text("\n".join(paths_for(server, query)) + "\n", encoding="utf-8")
+    script = work / "rotate.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        ["wrk", "-t", str(min(2, clients)), "-c", str(clients),
+         "-d", f"{max(1, round(seconds))}s", "--timeout", "120s", "-s", str(script), f"http://127.0.0.1:{server.port}/"],
+        env={**os.environ, "BENCH_PATHS": str(paths), "BENCH_ACCEPT": query.accept},
+        capture_output=True, text=True, timeout=seconds + 180)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    requests, micros, p50, p99, errors = line.split()[1:]
+    return Cell(int(requests), int(micros) / 1e6, float(p50) / 1000, float(p99) / 1000,
+                int(errors))
+
+
+def run_python(server: Server, query: Query, clients: int, seconds: float,
+               min_requests: int = 1) -> Cell:
+    """Keep-alive clients on threads; each reads whole answers and throws them away."""
+    paths = paths_for(server, query)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+        done = 0
+        try:
+            while time.monotonic() < stop_at or done < min_requests:
+                started = time.perf_counter()
+                conn.request("GET", paths[(index + done * clients) % len(paths)],
+                             headers={"Accept": query.accept})
+                response = conn.getresponse()
+                while response.read(1 << 16):
+                    pass
+                elapsed = time.perf_counter() - started
+                with lock:
+                    if response.status == 200:
+                        latencies.append(elapsed)
+                    else:
+                        errors.append(str(response.status))
+                done += 1
+        finally:
+            conn.close()
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.monotonic() - began
+    latencies.sort()
+    if not latencies:
+        return Cell(0, wall, 0, 0, len(errors))
+    return Cell(len(latencies), wall, statistics.median(latencies) * 1000,
+                latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+                len(errors))
+
+
+class MemorySampler:
+    """Peak VmRSS per process of a server's tree while a cell runs."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.baseline: dict[int, int] = {}
+        self.peak: dict[int, int] = {}
+        self.names: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run)
+
+    @staticmethod
+    def rss_kib(pid: int) -> int:
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+        return 0
+
+    def _sample(self) -> None:
+        for pid in self.server.tree():
+            rss = self.rss_kib(pid)
+            if pid not in self.names:
+                with contextlib.suppress(OSError):
+                    cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+                    self.names[pid] = ("query worker" if b"store.worker" in cmd else
+                                       "gunicorn master" if pid == self.server.proc.pid and
+                                       self.server.name == "tillvaxtgraf" else
+                                       "gunicorn worker" if self.server.name == "tillvaxtgraf"
+                                       else "oxigraph")
+            self.baseline.setdefault(pid, rss)
+            self.peak[pid] = max(self.peak.get(pid, 0), rss)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._sample()
+            time.sleep(0.1)
+
+    def __enter__(self) -> MemorySampler:
+        self._sample()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict[str, tuple[float, float]]:
+        """Per role: (largest baseline, largest growth) in MB."""
+        roles: dict[str, tuple[float, float]] = {}
+        for pid, peak in self.peak.items():
+            role = self.names.get(pid, "?")
+            base, grown = roles.get(role, (0.0, 0.0))
+            roles[role] = (max(base, self.baseline[pid] / 1024),
+                           max(grown, (peak - self.baseline[pid]) / 1024))
+        return roles
+
+
+# -- the run -----------------------------------------------------------------------------
+
+
+def fmt_cell(cell: Cell) -> str:
+    return f"{cell.rps:8.1f} {cell.p50_ms:9.1f} {cell.p99_ms:9.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--projects", type=int, default=150_000)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--workdir", type=Path, help="keep the data and stores here")
+    parser.add_argument("--json", type=Path, help="also write the figures as JSON")
+    args = parser.parse_args()
+    levels = [int(c) for c in args.concurrency.split(",")]
+    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="bench-endpoint-"))
+    work.mkdir(parents=True, exist_ok=True)
+    data = work / "data.nt"
+    started = time.monotonic()
+    triples = generate(data, args.projects, args.seed)
+    print(f"data: {args.projects:,} projects, {triples:,} triples "
+          f"({data.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.1f} s")
+
+    ours_store, oxi_store = work / "ours", work / "oxigraph"
+    for folder in (ours_store, oxi_store):
+        shutil.rmtree(folder, ignore_errors=True)
+    started = time.monotonic()
+    subprocess.run([*tillvaxtgraf_command(), "--store", str(ours_store), "load", str(data),
+                    "--graph", GRAPH, "--no-progress"], check=True, stdout=subprocess.DEVNULL)
+    print(f"tillvaxtgraf load: {time.monotonic() - started:.1f} s")
+    started = time.monotonic()
+    subprocess.run(["oxigraph", "load", "--location", str(oxi_store), "--file", str(data),
+                    "--graph", GRAPH], check=True, capture_output=True)
+    subprocess.run(["oxigraph", "optimize", "--location", str(oxi_store)], check=True,
+                   capture_output=True)
+    print(f"oxigraph load + optimize: {time.monotonic() - started:.1f} s")
+
+    mix = queries(args.projects, args.seed)
+    servers = [start_ours(ours_store, work / "ours.log"),
+               start_oxigraph(oxi_store, work / "oxigraph.log")]
+    results: dict[str, dict[str, dict[int, Cell]]] = {}
+    memory: dict[str, dict[str, tuple[float, float]]] = {}
+    try:
+        for server in servers:  # warm both: first queries open stores and start workers
+            run_python(server, mix[0], 4, 1.0)
+        for query in mix:
+            for clients in levels:
+                for server in servers:
+                    if query.name == "stream":
+                        with MemorySampler(server) as sampler:
+                            cell = run_python(server, query, clients, 0.0,
+                                              min_requests=2 if clients == 1 else 1)
+                        memory.setdefault(server.name, {}).update(
+                            {f"{role} (c={clients})": v
+                             for role, v in sampler.summary().items()})
+                    elif query.name == "group-by":
+                        # Seconds per answer: every client finishes at least one, so c=8
+                        # really runs eight at once (wrk would stop them mid-way).
+                        cell = run_python(server, query, clients, args.seconds,
+                                          min_requests=1)
+                    elif use_wrk:
+                        cell = run_wrk(server, query, clients, args.seconds, work)
+                    else:
+                        cell = run_python(server, query, clients, args.seconds)
+                    results.setdefault(query.name, {}).setdefault(server.name, {})[
+                        clients] = cell
+                    print(f"  {query.name:9} c={clients} {server.name:12} {fmt_cell(cell)}"
+                          f"  ({cell.requests} requests, {cell.errors} errors)", flush=True)
+    finally:
+        for server in servers:
+            server.stop()
+
+    print(f"\nclient: {'wrk' if use_wrk else 'python threads'} for lookup, label and two-hop; "
+          "python threads for group-by and the stream; req/s, p50 and p99 in ms; load "
+          f"average {os.getloadavg()[0]:.1f} at the end\n")
+    print("| query | c | ours req/s | ours p50 | ours p99 | oxigraph req/s | oxigraph p50 "
+          "| oxigraph p99 | ours/oxigraph |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for query in mix:
+        for clients in levels:
+            ours = results[query.name]["tillvaxtgraf"][clients]
+            oxi = results[query.name]["oxigraph"][clients]
+            ratio = ours.rps / oxi.rps if oxi.rps else float("nan")
+            print(f"| {query.name} | {clients} | {ours.rps:.1f} | {ours.p50_ms:.1f} | "
+                  f"{ours.p99_ms:.1f} | {oxi.rps:.1f} | {oxi.p50_ms:.1f} | {oxi.p99_ms:.1f} "
+                  f"| {ratio:.2f} |")
+    print("\nresident memory during the stream (largest baseline → largest growth, MB):")
+    for name, roles in memory.items():
+        for role, (base, grown) in sorted(roles.items()):
+            print(f"  {name:12} {role:26} {base:7.0f} → +{grown:.0f}")
+    if args.json:
+        args.json.write_text(json.dumps({
+            "projects": args.projects, "triples": triples, "client": "wrk" if use_wrk
+            else "python",
+            "cells": {q: {s: {c: vars(cell) | {"rps": cell.rps} for c, cell in by.items()}
+                          for s, by in ss.items()} for q, ss in results.items()},
+            "memory_mb": memory,
+        }, indent=2), encoding="utf-8")
+    if not args.workdir:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
