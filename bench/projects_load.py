@@ -1,0 +1,227 @@
+"""Loading generated projects: our table loader against pyoxigraph's raw bulk loader.
+
+Generates (once, cached in --workdir) N projects with bench/generate_projects.py, maps them
+once to N-Triples for the raw loader, then loads, each load in a fresh process and in
+alternating order:
+
+* ``ours``          ``tillvaxtgraf load projects.csv --mapping generator.mapping.toml``
+                    as a library call, into a store that holds the bundled data (the
+                    reference tables and shapes a project table links to): CSV parsing,
+                    per-row checks, mapping, N-Triples, bulk load, triple count, SHACL on a
+                    100-row sample, the funding summaries (two derived graphs),
+                    provenance, ``optimize()``, publish.
+* ``raw``           ``pyoxigraph.Store(dir).bulk_load(path=projects.nt, ...)`` of exactly the
+                    triples our mapping makes for the project graph, and nothing else.
+* ``raw+optimize``  the same, then ``Store.optimize()`` (our loader optimises after every
+                    big load, so this is the fair comparison).
+
+Throughput is the project graph's triples per second of the load call (interpreter start
+and imports excluded); peak memory is the child's ru_maxrss from ``os.wait4``.
+
+    python bench/projects_load.py --projects 100000 --repeat 3
+    python bench/projects_load.py --projects 1000000 --repeat 1 --keep-store /tmp/s1m
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+MAPPING = REPO / "data" / "projects" / "generator.mapping.toml"
+VARIANTS = ("ours", "raw", "raw+optimize")
+TARGET_THROUGHPUT = 0.7  # ours / raw, at least
+TARGET_MEMORY = 1.2  # ours / raw, at most
+
+
+def project_csv(workdir: Path, projects: int, seed: int = 2017) -> Path:
+    path = workdir / f"projects-{projects}.csv"
+    if not path.exists():
+        subprocess.run([sys.executable, str(REPO / "bench" / "generate_projects.py"),
+                        "--projects", str(projects), "--seed", str(seed), "--out", str(path)],
+                       check=True)
+    return path
+
+
+def bundled_store(workdir: Path) -> Path:
+    """A store with the bundled data, made once; loads start from copies of it."""
+    path = workdir / "bundled-store"
+    if not (path / "CURRENT").exists():
+        from tillvaxtgraf.loaders.bundled import bundled_sources
+        from tillvaxtgraf.loaders.load import load_sources
+
+        shutil.rmtree(path, ignore_errors=True)
+        load_sources(path, bundled_sources(), progress=False)
+    return path
+
+
+def copy_store(source: Path, target: Path) -> None:
+    """A fresh store folder with the source's current snapshot (a RocksDB checkpoint)."""
+    import pyoxigraph as ox
+
+    from tillvaxtgraf.store.snapshots import SnapshotDir
+
+    snapshot = SnapshotDir(source).current()
+    assert snapshot is not None
+    shutil.rmtree(target, ignore_errors=True)
+    (target / "snapshots").mkdir(parents=True)
+    ox.Store.read_only(str(snapshot.path)).backup(str(target / "snapshots" / snapshot.name))
+    (target / "CURRENT").write_text(snapshot.name + "\n", encoding="ascii")
+
+
+def mapped_ntriples(table: Path) -> tuple[Path, str, int]:
+    """The project graph's triples as N-Triples (what the raw loader gets), made once."""
+    from tillvaxtgraf.loaders import csv_mapping
+
+    mapping = csv_mapping.read_mapping(MAPPING, table)
+    path = table.with_suffix(".nt")
+    if not path.exists():
+        tmp = path.with_suffix(".nt.tmp")
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for chunk in csv_mapping.map_rows(mapping):
+                fh.write(chunk)
+        tmp.replace(path)
+    with open(path, "rb") as fh:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 24), b""))
+    return path, mapping.graph, lines
+
+
+# --- one load, in a child process ------------------------------------------------------------
+
+
+def child(variant: str, data: Path, store_dir: Path, graph: str) -> None:
+    started = time.perf_counter()
+    import pyoxigraph as ox
+
+    if variant == "ours":
+        from tillvaxtgraf.loaders.load import load_sources
+        from tillvaxtgraf.loaders.sources import csv_source
+    imported = time.perf_counter()
+    rss_after_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    t0 = time.perf_counter()
+    if variant == "ours":
+        report = load_sources(store_dir, [csv_source(MAPPING, data)], progress=False)
+        graphs = {r.graph: r.triples for r in report.graphs}
+    else:
+        store = ox.Store(str(store_dir))
+        store.bulk_load(path=str(data), format=ox.RdfFormat.N_TRIPLES,
+                        to_graph=ox.NamedNode(graph))
+        if variant == "raw+optimize":
+            store.optimize()
+        del store
+        graphs = {}
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"seconds": seconds, "imports": imported - started,
+                      "rss_after_imports_kib": rss_after_imports, "graphs": graphs}))
+
+
+def run_child(variant: str, data: Path, store_dir: Path, graph: str) -> dict:
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", variant, "--file",
+           str(data), "--store", str(store_dir), "--graph", graph]
+    t0 = time.perf_counter()
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE) as proc:
+        out = proc.stdout.read() if proc.stdout else b""
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{variant} failed with exit code {proc.returncode}")
+    result = json.loads(out)
+    result.update(variant=variant, process_seconds=time.perf_counter() - t0,
+                  peak_rss_kib=usage.ru_maxrss)
+    return result
+
+
+# --- the comparison ---------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--projects", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/tillvaxtgraf-bench"))
+    parser.add_argument("--keep-store", type=Path, default=None,
+                        help="Keep the last 'ours' store here (for the query benchmarks).")
+    parser.add_argument("--json", type=Path, default=None, help="Also write every run here.")
+    parser.add_argument("--child", choices=VARIANTS, help=argparse.SUPPRESS)
+    parser.add_argument("--file", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--store", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--graph", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.file, args.store, args.graph)
+        return
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    table = project_csv(args.workdir, args.projects)
+    bundled = bundled_store(args.workdir)
+    nt, graph, triples = mapped_ntriples(table)
+    print(f"{args.projects:,} projects: {table.stat().st_size / 2**20:.0f} MiB CSV, "
+          f"{triples:,} project triples ({nt.stat().st_size / 2**20:.0f} MiB N-Triples); "
+          f"prepared in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+
+    runs: list[dict] = []
+    for rep in range(1, args.repeat + 1):
+        # Alternate the order, so that no variant always runs first (page cache, disk).
+        order = VARIANTS if rep % 2 else VARIANTS[::-1]
+        for variant in order:
+            store_dir = args.workdir / f"store-{variant}"
+            shutil.rmtree(store_dir, ignore_errors=True)
+            if variant == "ours":
+                copy_store(bundled, store_dir)
+            result = run_child(variant, table if variant == "ours" else nt, store_dir, graph)
+            result["repetition"] = rep
+            runs.append(result)
+            print(f"  rep {rep} {variant:13} {result['seconds']:7.1f} s  "
+                  f"{triples / result['seconds']:>9,.0f} triples/s  "
+                  f"peak {result['peak_rss_kib'] / 1024:6.0f} MiB", file=sys.stderr)
+            if variant == "ours" and args.keep_store and rep == args.repeat:
+                shutil.rmtree(args.keep_store, ignore_errors=True)
+                shutil.move(str(store_dir), str(args.keep_store))
+            shutil.rmtree(store_dir, ignore_errors=True)
+    ours_graphs = [r["graphs"] for r in runs if r["variant"] == "ours"]
+    assert all(g[graph] == triples for g in ours_graphs), "our loader counted otherwise"
+    derived = sum(n for g, n in ours_graphs[0].items() if g != graph)
+
+    summary = {}
+    for variant in VARIANTS:
+        mine = [r for r in runs if r["variant"] == variant]
+        seconds = statistics.median(r["seconds"] for r in mine)
+        summary[variant] = {
+            "seconds": seconds,
+            "throughput": triples / seconds,
+            "peak_mib": statistics.median(r["peak_rss_kib"] for r in mine) / 1024,
+            "imports_mib": statistics.median(r["rss_after_imports_kib"] for r in mine) / 1024,
+        }
+    print(f"\n{args.projects:,} projects, {triples:,} project triples (+ {derived:,} derived "
+          f"summary triples in ours), median of {args.repeat}, each load in a fresh process\n")
+    print("| variant | load s | project triples/s | peak RSS MiB | RSS after imports MiB |")
+    print("|---|---:|---:|---:|---:|")
+    for variant, s in summary.items():
+        print(f"| {variant} | {s['seconds']:.1f} | {s['throughput']:,.0f} | {s['peak_mib']:.0f} "
+              f"| {s['imports_mib']:.0f} |")
+    print()
+    ours = summary["ours"]
+    for base in ("raw", "raw+optimize"):
+        ratio_t = ours["throughput"] / summary[base]["throughput"]
+        ratio_m = ours["peak_mib"] / summary[base]["peak_mib"]
+        verdict_t = "meets" if ratio_t >= TARGET_THROUGHPUT else "MISSES"
+        verdict_m = "meets" if ratio_m <= TARGET_MEMORY else "MISSES"
+        print(f"ours/{base}: throughput {ratio_t:.2f}x ({verdict_t} >= {TARGET_THROUGHPUT}), "
+              f"peak memory {ratio_m:.2f}x ({verdict_m} <= {TARGET_MEMORY})")
+    if args.json:
+        args.json.write_text(json.dumps({"projects": args.projects, "triples": triples,
+                                         "derived": derived, "runs": runs,
+                                         "summary": summary}, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
