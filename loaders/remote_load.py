@@ -31,6 +31,7 @@ from tillvaxtgraf.loaders.load import (
     GraphResult,
     LoadReport,
     _apply,
+    _Loaded,
     check_distinct_graphs,
 )
 from tillvaxtgraf.loaders.sources import Source, temporary_workdir
@@ -107,10 +108,14 @@ def load_sources_remote(
         if not todo:
             return report
         loaded: list[GraphResult] = []
+        pending: list[_Loaded] = []
         for index, source in enumerate(todo):
             sourcedir = workdir / f"source-{index}"
             sourcedir.mkdir()
-            loaded += _apply(local, source, fingerprints[id(source)], sourcedir, progress)
+            loaded += _apply(local, source, sourcedir, progress, pending)
+        for item in pending:
+            metadata.record(local, item.source, item.result.graph, fingerprints[id(item.source)],
+                            item.result.triples, item.started, item.ended)
         report.graphs.extend(loaded)
         if dry_run or any(s.validate for s in todo):
             _validate(store, local, todo, workdir)
