@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 from flask.testing import FlaskClient
-from service_support import AUTH, app_over, load_turtle
+from service_support import AUTH, app_over, load_turtle, store_state
 from w3c_answers import boolean_answer, is_2xx_or_3xx, rdf_answer, tabular_answer
 
 KASEI = "http://kasei.us/2009/09/sparql/data/"
@@ -487,9 +487,13 @@ def test_bad_update_missing_form_type(client: FlaskClient) -> None:
 
 def test_bad_update_non_utf8(client: FlaskClient, store_dir: Path) -> None:
     """invoke update operation with direct POST, but with a non-UTF8 encoding"""
+    update(client, "/sparql", f"INSERT DATA {{ GRAPH <{KASEI}data1.rdf> "
+                              f"{{ <{KASEI}data1.rdf> a <http://xmlns.com/foaf/0.1/Document> }} }}")
+    before = store_state(store_dir)
     response = client.post("/sparql", data="CLEAR NAMED".encode("utf-16"), headers=AUTH,
                            content_type="application/sparql-update; charset=UTF-16")
     assert_4xx(response, "UTF-8")
+    assert store_state(store_dir) == before  # nothing was cleared
 
 
 def test_bad_update_syntax(client: FlaskClient) -> None:
