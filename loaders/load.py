@@ -52,6 +52,19 @@ def count_triples(store: ox.Store, graph: str) -> int:
     return int(row["n"].value) if row is not None else 0
 
 
+def _holds_at_least(store: ox.Store, graphs: list[str], enough: int) -> bool:
+    """Whether the graphs hold ``enough`` triples together, without counting them all."""
+    for graph in graphs:
+        if enough <= 0:
+            break
+        result = store.query(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT * WHERE {{ GRAPH {ox.NamedNode(graph)} "
+            f"{{ ?s ?p ?o }} }} LIMIT {enough} }}"
+        )
+        enough -= int(next(iter(result))["n"].value)
+    return enough <= 0
+
+
 def _syntax_error(source: Source, path: Path, exc: SyntaxError) -> LoadError:
     message = str(exc.args[0]) if exc.args else str(exc)
     line = exc.lineno
@@ -113,11 +126,9 @@ def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None
         raise LoadError(str(exc), source=source.label) from None
     results = []
     ended = metadata.now()
-    for graph in targets:
-        triples = count_triples(store, graph)
-        results.append(GraphResult(graph, source.label, triples, "loaded"))
+    for graph in targets:  # counted once the store is optimized: a faster scan then
+        results.append(GraphResult(graph, source.label, 0, "loaded"))
         loaded.append(_Loaded(source, results[-1], started, ended))
-        log.info("loaded %s into <%s>: %d triples", source.label, graph, triples)
     # Graphs derived from the source in the same step (e.g. funding summaries of a table).
     for graph, triples in source.after_load(store):
         results.append(GraphResult(graph, source.label, triples, "loaded"))
@@ -209,12 +220,17 @@ def load_sources(
                     workdir.mkdir()
                     report.graphs.extend(_apply(store, source, workdir, progress, loaded))
                     shutil.rmtree(workdir, ignore_errors=True)
-            triples = sum(r.triples for r in report.graphs if r.status == "loaded")
-            if triples >= OPTIMIZE_ABOVE_TRIPLES and not dry_run:
+            derived = sum(r.triples for r in report.graphs if r.status == "loaded")
+            graphs = [item.result.graph for item in loaded]
+            if not dry_run and _holds_at_least(store, graphs, OPTIMIZE_ABOVE_TRIPLES - derived):
                 # Before any small write: optimizing after one makes RocksDB rewrite every
                 # file the bulk load just wrote (bench/README.md: +40% on a 1M-triple load).
-                log.info("optimizing the store after loading %d triples", triples)
+                log.info("optimizing the store after loading %s", ", ".join(graphs))
                 store.optimize()
+            for item in loaded:
+                item.result.triples = count_triples(store, item.result.graph)
+                log.info("loaded %s into <%s>: %d triples", item.source.label,
+                         item.result.graph, item.result.triples)
             for item in loaded:
                 metadata.record(store, item.source, item.result.graph,
                                 fingerprints[id(item.source)], item.result.triples,
