@@ -202,7 +202,7 @@ def _run_named(settings: Settings, name: str, params: tuple[str, ...], output_fo
         answer = run_named(store, named, values, max_rows=0)
     finally:
         store.close()
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if answer.boolean is not None:
         write_rows(["ask"], [["true" if answer.boolean else "false"]], output_format, out)
         return
@@ -239,7 +239,7 @@ def query(ctx: click.Context, query: str, params: tuple[str, ...], output_format
         result = store.query(text, use_default_graph_as_union=True)
     except SyntaxError as exc:
         raise QuerySyntaxError(str(exc), source="query") from None
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     if isinstance(result, ox.QueryBoolean):
         write_rows(["ask"], [["true" if bool(result) else "false"]], output_format, out)
     elif isinstance(result, ox.QuerySolutions):
@@ -265,7 +265,7 @@ def queries(output_format: str) -> None:
         for q in load_catalog().values()
     ]
     write_rows(["name", "question", "parameters"], rows, output_format,
-               click.get_text_stream("stdout"))
+               sys.stdout)
 
 
 @cli.command(cls=Command)
@@ -316,7 +316,7 @@ def export(ctx: click.Context, rdf_format: str, output: str | None, graph: str |
             store.dump(fh, fmt, **kwargs)
         click.echo(f"wrote {output}", err=True)
     else:
-        stdout = click.get_binary_stream("stdout")
+        stdout = sys.stdout.buffer
         store.dump(stdout, fmt, **kwargs)
         stdout.flush()
 
@@ -332,7 +332,7 @@ def stats(ctx: click.Context, output_format: str) -> None:
     snapshot, records = graph_stats(_settings(ctx).store)
     columns = ["graph", "kind", "triples", "loaded", "source"]
     rows = [[r["graph"], r["kind"], str(r["triples"]), r["modified"], r["file"]] for r in records]
-    out = click.get_text_stream("stdout")
+    out = sys.stdout
     write_rows(columns, rows, output_format, out)
     if output_format == "table":
         total = sum(int(r["triples"]) for r in records)
