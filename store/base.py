@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tillvaxtgraf.store.sparql_text import inspect
 from tillvaxtgraf.store.terms import Row, Term
 
 RESULT_FORMATS = {
@@ -48,6 +49,13 @@ class QueryRequest:
     # The text the client sent, when ``query`` is the service's rewrite of it: syntax
     # errors are reported at their line and column in this text.
     original: str | None = None
+    # Whether the text has FROM/FROM NAMED, when the caller already looked (saves a lex).
+    dataset_clause: bool | None = None
+
+    def has_dataset_clause(self) -> bool:
+        if self.dataset_clause is None:
+            self.dataset_clause = inspect(self.query).has_dataset_clause
+        return self.dataset_clause
 
 
 @dataclass

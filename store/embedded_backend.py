@@ -26,7 +26,7 @@ from tillvaxtgraf.store import frames
 from tillvaxtgraf.store.base import Answer, QueryRequest, Store, WriteResult
 from tillvaxtgraf.store.embedded import ensure_snapshot
 from tillvaxtgraf.store.snapshots import SnapshotDir
-from tillvaxtgraf.store.sparql_text import clear_silently, inspect
+from tillvaxtgraf.store.sparql_text import clear_silently
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,6 @@ class EmbeddedStore(Store):
 
     def query(self, request: QueryRequest, result_format: str,
               timeout: float | None = None) -> Answer:
-        shape = inspect(request.query)
         message = {
             "op": "query",
             "snapshot": self._snapshot_path(),
@@ -248,7 +247,7 @@ class EmbeddedStore(Store):
             "format": result_format,
             "default_graphs": request.default_graphs,
             "named_graphs": request.named_graphs,
-            "has_dataset_clause": shape.has_dataset_clause,
+            "has_dataset_clause": request.has_dataset_clause(),
             "substitutions": {k: v.to_json() for k, v in request.substitutions.items()},
             "base_iri": request.base_iri,
             "original": request.original,

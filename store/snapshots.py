@@ -65,17 +65,29 @@ class SnapshotDir:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
+        self._pointer_cache: tuple[tuple[int, int, int], str | None] | None = None
 
     @property
     def snapshots(self) -> Path:
         return self.root / SNAPSHOTS
 
     def current_name(self) -> str | None:
+        """The published snapshot's name; re-read only when the pointer file changed
+        (a publish replaces it, so its inode changes): one stat per request."""
+        pointer = self.root / POINTER
         try:
-            name = (self.root / POINTER).read_text(encoding="ascii").strip()
+            stat = os.stat(pointer)
         except FileNotFoundError:
             return None
-        return name or None
+        key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        if self._pointer_cache is not None and self._pointer_cache[0] == key:
+            return self._pointer_cache[1]
+        try:
+            name = pointer.read_text(encoding="ascii").strip() or None
+        except FileNotFoundError:
+            return None
+        self._pointer_cache = (key, name)
+        return name
 
     def current(self) -> Snapshot | None:
         name = self.current_name()

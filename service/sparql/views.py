@@ -90,7 +90,8 @@ def _run_query(operation: Operation) -> Response:
     text = with_row_limit(operation.text, shape, limit)
     answer = store.query(
         QueryRequest(text, operation.default_graphs, operation.named_graphs,
-                     base_iri=_base_iri(), original=operation.text),
+                     base_iri=_base_iri(), original=operation.text,
+                     dataset_clause=shape.has_dataset_clause),
         result_format,
     )
     headers = {"Vary": "Accept"}
