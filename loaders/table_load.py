@@ -10,10 +10,8 @@ checks of the mapping do that) and rebuilds the derived graphs, in the same snap
 from __future__ import annotations
 
 import logging
-import os
 import re
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,24 +45,18 @@ def check_summaries(mapping: csv_mapping.Mapping) -> None:
 class MappingRun:
     """The state of one table between mapping it and finishing its load.
 
-    With ``stream`` (the default where the OS has named pipes), the rows are mapped in a
-    thread that writes into a FIFO from which pyoxigraph's bulk loader reads directly (it
-    releases the GIL while it loads), so mapping and loading run side by side on two cores
-    and no temporary copy of the triples is written. ``finish`` waits for the thread and
-    raises what it raised (bad rows, a missing column) after the bulk load; the load is
-    then thrown away with its snapshot.
+    The rows are mapped into a file first and bulk-loaded after: pyoxigraph parses a file
+    in parallel, but a pipe only on one thread, which made streaming through a FIFO (with
+    the mapping in a thread beside the loader) slower, not faster, on two cores.
     """
 
     mapping: csv_mapping.Mapping
     subject_lines: dict[str, int]
     bad_rows: csv_mapping.BadRows | None = None
     progress: bool | None = None
-    stream: bool = hasattr(os, "mkfifo")
     sample: list[str] | None = None
     funding: funding_summaries.FundingAccumulator | None = None
     rows: int = 0
-    _thread: threading.Thread | None = field(default=None, repr=False)
-    _error: BaseException | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.mapping.shacl == "sample":
@@ -73,7 +65,10 @@ class MappingRun:
             self.funding = funding_summaries.FundingAccumulator.from_mapping(
                 self.mapping, self.mapping.summaries["funding"])
 
-    def _map_into(self, out: Path) -> None:
+    def write(self, workdir: Path) -> Path:
+        """The N-Triples of every row, in ``workdir/mapped.nt``; bad rows raise (after the
+        whole table was read) or go to the rejects file."""
+        out = workdir / "mapped.nt"
         on_row = self.funding.add if self.funding is not None else None
         batch: list[str] = []
         try:
@@ -91,41 +86,12 @@ class MappingRun:
         finally:
             if self.bad_rows is not None:
                 self.bad_rows.close()
-
-    def _run_thread(self, fifo: Path) -> None:
-        try:
-            self._map_into(fifo)
-        except BrokenPipeError:
-            pass  # the loader stopped reading: its own error is the one to report
-        except BaseException as exc:  # noqa: BLE001 - handed to finish()
-            self._error = exc
-
-    def write(self, workdir: Path) -> Path:
-        """The N-Triples of every row, at ``workdir/mapped.nt`` (a FIFO when streaming)."""
-        out = workdir / "mapped.nt"
-        if not self.stream:
-            self._map_into(out)
-            return out
-        os.mkfifo(out)
-        self._thread = threading.Thread(target=self._run_thread, args=(out,),
-                                        name="map-table", daemon=True)
-        self._thread.start()
         return out
-
-    def wait(self) -> None:
-        """Wait for the mapping thread; raise its error (bad rows, ...)."""
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
 
     def finish(self, store: ox.Store, source: Source) -> list[tuple[str, int]]:
         """After the bulk load: SHACL on the sample, derived graphs. Returns (graph, triples)."""
         from tillvaxtgraf.loaders import metadata  # it imports sources, which imports us
 
-        self.wait()
         if self.sample is not None:
             self._check_sample(store, source)
         derived: list[tuple[str, int]] = []
