@@ -97,7 +97,8 @@ def mapped_ntriples(table: Path) -> tuple[Path, str, int]:
 # --- one load, in a child process ------------------------------------------------------------
 
 PHASES = {  # (module, function): phase of our load, timed in the child
-    ("tillvaxtgraf.loaders.load", "_bulk_load"): "mapping + bulk load (overlapping)",
+    ("tillvaxtgraf.loaders.table_load", "MappingRun.write"): "mapping (CSV to N-Triples)",
+    ("tillvaxtgraf.loaders.load", "_bulk_load"): "bulk load",
     ("tillvaxtgraf.loaders.load", "count_triples"): "triple count",
     ("tillvaxtgraf.loaders.table_load", "MappingRun._check_sample"): "SHACL on the sample",
     ("tillvaxtgraf.loaders.funding_summaries", "rebuild"): "funding summaries",
