@@ -160,6 +160,11 @@ def test_projects_that_serve_a_sub_priority(small) -> None:
     assert len(ask(small, "sub_priority_projects", priority=priority, year="2019")) == 2
     assert ask(small, "sub_priority_projects", priority=priority, year="2020") == []
     assert ask(small, "sub_priority_projects", priority=priority, county=C01) == []
+    # One of the four priorities: the projects of all its sub-priorities.
+    assert [r["caseNumber"] for r in ask(small, "sub_priority_projects", priority=INNOVATION)] \
+        == ["2019000101", "2019000102"]
+    assert [r["subPriority"] for r in ask(small, "sub_priority_projects", priority=ATTRAKTIVA)] \
+        == [ID + "priority/kultur-fritid-och-besoksnaring"]
 
 
 def test_regions_whose_projects_share_partners(small) -> None:
