@@ -8,6 +8,7 @@ import io
 import pytest
 
 from tillvaxtgraf.queries.catalog import load_catalog
+from tillvaxtgraf.service.api.openapi import schema_type
 
 CATALOG = load_catalog()
 NAMES = sorted(CATALOG)
@@ -43,11 +44,30 @@ def test_each_query_answers_its_example_in_every_format(api, name):
     table = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True))))
     assert table[0] == body["columns"]
     assert len(table) - 1 == body["row_count"]
-    posted = api.post(f"/api/queries/{name}", json=example, headers=JSON)
+    posted = api.post(f"/api/queries/{name}", json=_typed(CATALOG[name], example),
+                      headers=JSON)
+    assert posted.status_code == 200, posted.get_data(as_text=True)
     assert posted.get_json()["rows"] == body["rows"]
     page = api.get(f"/queries/{name}", query_string=example)
     assert page.status_code == 200
     assert "Open in the query editor" in page.get_data(as_text=True)
+
+
+def _typed(query, values: dict[str, str]) -> dict[str, object]:
+    """Example values (text) as the JSON types the OpenAPI document gives them."""
+    typed: dict[str, object] = {}
+    for name, value in values.items():
+        param = query.parameter(name)
+        kind = schema_type(param) if param else "string"
+        if kind == "integer":
+            typed[name] = int(value)
+        elif kind == "number":
+            typed[name] = float(value)
+        elif kind == "boolean":
+            typed[name] = value in ("true", "1")
+        else:
+            typed[name] = value
+    return typed
 
 
 def _query_with(kind: str):
