@@ -33,6 +33,7 @@ from tillvaxtgraf.loaders.load import (
     _apply,
     _Loaded,
     check_distinct_graphs,
+    count_triples,
 )
 from tillvaxtgraf.loaders.sources import Source, temporary_workdir
 from tillvaxtgraf.loaders.validate import validate_graphs
@@ -114,6 +115,7 @@ def load_sources_remote(
             sourcedir.mkdir()
             loaded += _apply(local, source, sourcedir, progress, pending)
         for item in pending:
+            item.result.triples = count_triples(local, item.result.graph)
             metadata.record(local, item.source, item.result.graph, fingerprints[id(item.source)],
                             item.result.triples, item.started, item.ended)
         report.graphs.extend(loaded)
