@@ -224,7 +224,7 @@ def load_sources(
             graphs = [item.result.graph for item in loaded]
             if not dry_run and _holds_at_least(store, graphs, OPTIMIZE_ABOVE_TRIPLES - derived):
                 # Before any small write: optimizing after one makes RocksDB rewrite every
-                # file the bulk load just wrote (bench/README.md: +40% on a 1M-triple load).
+                # file the bulk load just wrote (bench/README.md, "Loading").
                 log.info("optimizing the store after loading %s", ", ".join(graphs))
                 store.optimize()
             for item in loaded:
