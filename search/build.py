@@ -9,16 +9,18 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from tillvaxtgraf.search.kinds import KIND_WEIGHT, kind_of
 from tillvaxtgraf.search.text import deletions, tokens
 from tillvaxtgraf.store.names import SKOS
 from tillvaxtgraf.store.sparql import sparql
-from tillvaxtgraf.store.terms import Term
 
 log = logging.getLogger(__name__)
 
-Select = Callable[[str], Iterable[dict[str, Term]]]
+# Rows whose values have ``.value`` (and literals ``.lang`` or ``.language``): our Terms
+# from any Store, or pyoxigraph's own solutions when building on an open snapshot.
+Select = Callable[[str], Iterable[Any]]
 SCHEMA_VERSION = "2"
 # Kinds whose names live in their own table, searched only when the others run short:
 # there can be millions of them, and they should not slow down finding an actor.
@@ -29,7 +31,9 @@ NAME_WEIGHT = {
     "http://www.w3.org/2000/01/rdf-schema#label": 3.0,
     SKOS + "hiddenLabel": 2.0,
 }
-DEGREE_LIMIT_ENTITIES = 200_000
+# In-degree is a GROUP BY over every triple: worth it for curated data, not for millions
+# of generated projects, where the kind alone weighs an entity.
+DEGREE_LIMIT_ENTITIES = 20_000
 TYPO_MIN_LENGTH = 4
 
 SCHEMA = """
@@ -52,10 +56,9 @@ CREATE TABLE typo (variant TEXT NOT NULL, token TEXT NOT NULL);
 """
 
 
-def _pick(current: str | None, term: Term, lang: str) -> str | None:
-    if current is None and term.lang == lang:
-        return term.value
-    return current
+def _lang(term: object) -> str | None:
+    """A literal's language tag, from our Term or straight from a pyoxigraph Literal."""
+    return getattr(term, "lang", None) or getattr(term, "language", None) or None
 
 
 def build_index(select: Select, target: Path, version: str = "") -> int:
@@ -69,21 +72,24 @@ def build_index(select: Select, target: Path, version: str = "") -> int:
     for row in select(sparql("search_names")):
         iri, predicate, text = row["s"].value, row["p"].value, row["text"]
         names[iri].append((text.value, NAME_WEIGHT.get(predicate, 1.0)))
-        if predicate == SKOS + "prefLabel" and text.lang in ("sv", "en"):
-            labels[iri].setdefault(text.lang, text.value)
-        elif text.lang in ("sv", "en", None):
-            labels[iri].setdefault("alt_" + (text.lang or "sv"), text.value)
+        lang = _lang(text)
+        if predicate == SKOS + "prefLabel" and lang in ("sv", "en"):
+            labels[iri].setdefault(lang, text.value)
+        elif lang in ("sv", "en", None):
+            labels[iri].setdefault("alt_" + (lang or "sv"), text.value)
     supers: dict[str, set[str]] = defaultdict(set)
     for row in select(sparql("search_class_tree")):
         supers[row["class"].value].add(row["super"].value)
     types: dict[str, set[str]] = defaultdict(set)
     for row in select(sparql("search_types")):
-        types[row["s"].value].add(row["type"].value)
+        iri = row["s"].value
+        if iri in names:
+            types[iri].add(row["type"].value)
     descriptions: dict[str, dict[str, str]] = defaultdict(dict)
     for row in select(sparql("search_descriptions")):
         iri = row["s"].value
         if iri in names:
-            descriptions[iri].setdefault(row["text"].lang or "sv", row["text"].value)
+            descriptions[iri].setdefault(_lang(row["text"]) or "sv", row["text"].value)
     degree: dict[str, int] = {}
     if len(names) <= DEGREE_LIMIT_ENTITIES:
         for row in select(sparql("search_in_degree")):

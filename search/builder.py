@@ -7,7 +7,6 @@ from pathlib import Path
 from tillvaxtgraf.search.build import build_index
 from tillvaxtgraf.store.base import Store
 from tillvaxtgraf.store.derived import SnapshotView, register_derived_builder
-from tillvaxtgraf.store.embedded import select_rows
 
 INDEX_FILE = "search.sqlite"
 
@@ -16,7 +15,8 @@ INDEX_FILE = "search.sqlite"
 def build_search_index(store: Store, target_dir: Path) -> None:
     """Build ``search.sqlite`` in ``target_dir`` from what ``store`` holds."""
     if isinstance(store, SnapshotView):
-        select = select_rows(store.store)  # stream rows: no JSON round trip on big loads
+        def select(query: str):  # noqa: ANN202 - pyoxigraph's solutions, streamed as they are
+            return store.store.query(query, use_default_graph_as_union=True)
     else:
         def select(query: str):  # noqa: ANN202 - rows of Terms
             return store.select(query)[1]
