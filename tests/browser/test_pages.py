@@ -8,6 +8,7 @@ Screenshots of every step land in test-artifacts/browser/.
 from __future__ import annotations
 
 import re
+import time
 from urllib.parse import quote
 
 import pytest
@@ -130,16 +131,25 @@ def test_entity_page_shows_relations_and_a_picture_that_expands(page, shots):
     assert "new in the picture, linked to Reglab" in status
     shots(page, "expanded-by-keyboard")
 
-    # The mouse way: click a node in the picture.
-    target = page.evaluate("""() => {
-        const cy = window.tillvaxtgrafGraphs[0];
-        const node = cy.nodes().filter(n => n.data('label') === 'Region Skåne')[0];
-        const p = node.renderedPosition();
-        return {x: p.x, y: p.y};
-    }""")
+    # The mouse way: click a node in the picture. The layout may still be settling when
+    # the position is read, so a click that lands beside the node is tried again.
     box = picture.bounding_box()
-    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
-    wait_until(page, f"window.tillvaxtgrafGraphs[0].nodes().length > {after}")
+    for attempt in range(3):
+        target = page.evaluate("""() => {
+            const cy = window.tillvaxtgrafGraphs[0];
+            const node = cy.nodes().filter(n => n.data('label') === 'Region Skåne')[0];
+            const p = node.renderedPosition();
+            return {x: p.x, y: p.y};
+        }""")
+        page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+        try:
+            wait_until(page, f"window.tillvaxtgrafGraphs[0].nodes().length > {after}",
+                       timeout=10.0)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+            time.sleep(1.0)
     assert "Skåne County" in graph_labels(page)
     shots(page, "expanded-by-click")
 
