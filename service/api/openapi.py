@@ -38,6 +38,8 @@ def _schema(param: Parameter) -> dict[str, Any]:
         schema = {"type": "boolean"}
     elif param.kind == "typed" and param.datatype and param.datatype.endswith("#date"):
         schema = {"type": "string", "format": "date"}
+    elif param.kind == "typed" and param.datatype and param.datatype.endswith("#gYear"):
+        schema = {"type": "string", "pattern": "^[0-9]{4}$"}
     else:
         schema = {"type": "string", "minLength": 1, "maxLength": 1000}
     if param.enum is not None:
