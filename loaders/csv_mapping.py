@@ -467,12 +467,21 @@ class _Template:
         self.fixed_scheme = bool(re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", self.literals[0]))
         if len(self.columns) == 1:
             self.fill = self._fill_one  # type: ignore[method-assign]
+        elif len(self.columns) == 2:
+            self.fill = self._fill_two  # type: ignore[method-assign]
 
     def _fill_one(self, values: dict[str, str]) -> str | None:
         cell = values.get(self.columns[0])
         if not cell:
             return None
         return self.literals[0] + cell + self.literals[1]
+
+    def _fill_two(self, values: dict[str, str]) -> str | None:
+        first = values.get(self.columns[0])
+        second = values.get(self.columns[1])
+        if not first or not second:
+            return None
+        return self.literals[0] + first + self.literals[1] + second + self.literals[2]
 
     def fill(self, values: dict[str, str]) -> str | None:
         out = [self.literals[0]]
@@ -634,7 +643,7 @@ class _Engine:
         else:
             def apply(values: dict[str, str]) -> None:
                 raw = values.get(source, "")
-                values[name] = sep.join(one(k.strip()) for k in raw.split(sep)) if raw else ""
+                values[name] = sep.join([one(k.strip()) for k in raw.split(sep)]) if raw else ""
         return apply
 
     # -- checks
@@ -701,8 +710,9 @@ class _Engine:
                     one(text, line)
                 else:
                     for item in text.split(sep):
-                        if item.strip():
-                            one(item.strip(), line)
+                        item = item.strip()
+                        if item:
+                            one(item, line)
             except ValueError as exc:
                 raise _CellError(str(exc), column) from None
         return run
@@ -869,7 +879,10 @@ class _Engine:
 
         def repeated(values: dict[str, str], out: list[str], pending: set[str],
                      line: int) -> None:
-            lists = [values.get(c, "").split(sep) if values.get(c) else [] for c in each]
+            lists = []
+            for column in each:
+                cell = values.get(column)
+                lists.append(cell.split(sep) if cell else ())
             counts = {len(items) for items in lists if items}  # an empty cell fits any count
             if len(counts) > 1:
                 listed = ", ".join(f"{c!r} {len(items)}" for c, items in zip(each, lists,
