@@ -32,6 +32,7 @@ from tillvaxtgraf.loaders.load import (
     LoadReport,
     _apply,
     _Loaded,
+    _release_frames,
     check_distinct_graphs,
     count_triples,
 )
@@ -94,41 +95,50 @@ def load_sources_remote(
     with temporary_workdir() as tmp:
         workdir = Path(tmp)
         local = ox.Store(str(workdir / "scratch"))
-        _fetch_missing(store, local, [METADATA_GRAPH], workdir)
-        todo = list(sources)
-        if not force:
-            todo = []
-            for source in sources:
-                sha, version = metadata.recorded_fingerprint(local, source.graph)
-                if sha == fingerprints[id(source)] and version == __version__:
-                    report.graphs.append(GraphResult(source.graph, source.label,
-                                                     remote_triples(store, source.graph),
-                                                     "unchanged"))
-                else:
-                    todo.append(source)
-        if not todo:
-            return report
-        loaded: list[GraphResult] = []
-        pending: list[_Loaded] = []
-        for index, source in enumerate(todo):
-            sourcedir = workdir / f"source-{index}"
-            sourcedir.mkdir()
-            loaded += _apply(local, source, sourcedir, progress, pending)
-        for item in pending:
-            item.result.triples = count_triples(local, item.result.graph)
-            metadata.record(local, item.source, item.result.graph, fingerprints[id(item.source)],
-                            item.result.triples, item.started, item.ended)
-        report.graphs.extend(loaded)
-        if dry_run or any(s.validate for s in todo):
-            _validate(store, local, todo, workdir)
-        if dry_run:
-            return report
-        for result in loaded:
-            how = _publish(store, local, result.graph, workdir)
-            log.info("replaced <%s> on the remote store (%s): %d triples", result.graph, how,
-                     result.triples)
-        _publish(store, local, METADATA_GRAPH, workdir)
-        del local
+        try:
+            _fetch_missing(store, local, [METADATA_GRAPH], workdir)
+            todo = list(sources)
+            if not force:
+                todo = []
+                for source in sources:
+                    sha, version = metadata.recorded_fingerprint(local, source.graph)
+                    if sha == fingerprints[id(source)] and version == __version__:
+                        report.graphs.append(GraphResult(source.graph, source.label,
+                                                         remote_triples(store, source.graph),
+                                                         "unchanged"))
+                    else:
+                        todo.append(source)
+            if not todo:
+                return report
+            loaded: list[GraphResult] = []
+            pending: list[_Loaded] = []
+            for index, source in enumerate(todo):
+                sourcedir = workdir / f"source-{index}"
+                sourcedir.mkdir()
+                loaded += _apply(local, source, sourcedir, progress, pending)
+            for item in pending:
+                item.result.triples = count_triples(local, item.result.graph)
+                metadata.record(local, item.source, item.result.graph,
+                                fingerprints[id(item.source)], item.result.triples,
+                                item.started, item.ended)
+            report.graphs.extend(loaded)
+            if dry_run or any(s.validate for s in todo):
+                _validate(store, local, todo, workdir)
+            if dry_run:
+                return report
+            for result in loaded:
+                how = _publish(store, local, result.graph, workdir)
+                log.info("replaced <%s> on the remote store (%s): %d triples", result.graph, how,
+                         result.triples)
+            _publish(store, local, METADATA_GRAPH, workdir)
+        except BaseException as exc:
+            # Close the scratch store before its folder is removed: the traceback's
+            # frames would keep it open, and RocksDB would write into the folder as
+            # rmtree empties it ("Directory not empty" instead of the real error).
+            _release_frames(exc)
+            raise
+        finally:
+            del local
     report.snapshot = store.touch()
     target = store.derived_dir()
     if target is not None:
@@ -143,8 +153,13 @@ def check_sources_remote(store: RemoteStore, sources: list[Source]) -> int:
     with temporary_workdir() as tmp:
         workdir = Path(tmp)
         local = ox.Store(str(workdir / "scratch"))
-        _fetch_missing(store, local, [METADATA_GRAPH], workdir)
-        wanted = metadata.validated_graphs(local)
-        _validate(store, local, [], workdir)
-        del local
+        try:
+            _fetch_missing(store, local, [METADATA_GRAPH], workdir)
+            wanted = metadata.validated_graphs(local)
+            _validate(store, local, [], workdir)
+        except BaseException as exc:
+            _release_frames(exc)  # see load_sources_remote
+            raise
+        finally:
+            del local
     return len(wanted)
