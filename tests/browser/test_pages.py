@@ -131,16 +131,24 @@ def test_entity_page_shows_relations_and_a_picture_that_expands(page, shots):
     assert "new in the picture, linked to Reglab" in status
     shots(page, "expanded-by-keyboard")
 
-    # The mouse way: click a node in the picture. The layout may still be settling when
-    # the position is read, so a click that lands beside the node is tried again.
-    box = picture.bounding_box()
+    # The mouse way: click a node in the picture, once the layout has settled (its
+    # position read twice alike) and with the picture in view.
+    position = """() => {
+        const cy = window.tillvaxtgrafGraphs[0];
+        const node = cy.nodes().filter(n => n.data('label') === 'Region Skåne')[0];
+        const p = node.renderedPosition();
+        return {x: Math.round(p.x), y: Math.round(p.y)};
+    }"""
     for attempt in range(3):
-        target = page.evaluate("""() => {
-            const cy = window.tillvaxtgrafGraphs[0];
-            const node = cy.nodes().filter(n => n.data('label') === 'Region Skåne')[0];
-            const p = node.renderedPosition();
-            return {x: p.x, y: p.y};
-        }""")
+        picture.scroll_into_view_if_needed()
+        target = page.evaluate(position)
+        for _ in range(50):
+            time.sleep(0.1)
+            settled = page.evaluate(position)
+            if settled == target:
+                break
+            target = settled
+        box = picture.bounding_box()
         page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
         try:
             wait_until(page, f"window.tillvaxtgrafGraphs[0].nodes().length > {after}",
@@ -149,7 +157,6 @@ def test_entity_page_shows_relations_and_a_picture_that_expands(page, shots):
         except AssertionError:
             if attempt == 2:
                 raise
-            time.sleep(1.0)
     assert "Skåne County" in graph_labels(page)
     shots(page, "expanded-by-click")
 
