@@ -19,14 +19,13 @@ import pyoxigraph as ox
 
 from tillvaxtgraf.errors import LoadError
 from tillvaxtgraf.loaders import csv_mapping, funding_summaries
-from tillvaxtgraf.store.names import GRAPH, METADATA_GRAPH, PROV
+from tillvaxtgraf.store.names import METADATA_GRAPH, PROV
 
 if TYPE_CHECKING:
     from tillvaxtgraf.loaders.sources import Source
 
 log = logging.getLogger(__name__)
 
-SAMPLE_GRAPH = GRAPH + "tmp/shacl-sample"
 SUMMARY_KINDS = {"funding"}
 _SUBJECT = re.compile(r"^<([^>]*)>", re.MULTILINE)
 
@@ -111,20 +110,18 @@ class MappingRun:
         return derived
 
     def _check_sample(self, store: ox.Store, source: Source) -> None:
+        """SHACL on the sampled rows, with the validated graphs around them (for sh:class).
+
+        The sample is not written to the store: a write, and above all removing a graph,
+        is slow in a store that has just bulk-loaded millions of triples.
+        """
         from tillvaxtgraf.loaders import metadata
         from tillvaxtgraf.loaders.validate import validate_graphs
 
         text = "".join(self.sample or [])
-        if not text:
-            return
-        focus = sorted(set(_SUBJECT.findall(text)))
-        graph = ox.NamedNode(SAMPLE_GRAPH)
-        store.bulk_load(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES, to_graph=graph)
-        try:
-            validate_graphs(store, [*metadata.validated_graphs(store), SAMPLE_GRAPH], [source],
-                            focus=focus)
-        finally:
-            store.remove_graph(graph)
+        if text:
+            validate_graphs(store, metadata.validated_graphs(store), [source],
+                            focus=sorted(set(_SUBJECT.findall(text))), extra=text)
 
 
 def _derived_source(source: Source, graph: str) -> Source:

@@ -69,16 +69,19 @@ def _targeting(shapes: rdflib.Graph, ontology: rdflib.Graph, data: rdflib.Graph,
 
 
 def validate_graphs(store: ox.Store, data_graphs: list[str], sources: list[Source],
-                    focus: list[str] | None = None) -> None:
+                    focus: list[str] | None = None, extra: str = "") -> None:
     """Raise ValidationError naming file, line and reason for the first violations.
 
     ``focus``: check only these nodes (the other data is there for sh:class and the like).
+    ``extra``: N-Triples to check with the graphs, without writing them to the store.
     """
     shapes = _graph_from_store(store, [SHAPES_GRAPH])
     if len(shapes) == 0:
         raise ValidationError("the SHACL shapes graph is empty: load the bundled data first")
     ontology = _graph_from_store(store, [ONTOLOGY_GRAPH])
     data = _graph_from_store(store, data_graphs)
+    if extra:
+        data.parse(data=extra, format="nt")
     if focus is not None:
         shapes = _targeting(shapes, ontology, data, focus)
     conforms, report, _ = shacl_validate(

@@ -43,12 +43,12 @@ KOMPETENS_AB = ID + "organisation/559123-4561"
 
 
 def _copy_store(source: Path, target: Path) -> Path:
-    snapshot = SnapshotDir(source).current()
-    assert snapshot is not None
-    (target / "snapshots").mkdir(parents=True)
-    ox.Store.read_only(str(snapshot.path)).backup(str(target / "snapshots" / snapshot.name))
-    (target / "CURRENT").write_text(snapshot.name + "\n", encoding="ascii")
-    return target
+    sys.path.insert(0, str(REPO / "tests" / "loaders"))
+    try:
+        from test_projects import copy_store
+    finally:
+        sys.path.remove(str(REPO / "tests" / "loaders"))
+    return copy_store(source, target)
 
 
 @pytest.fixture(scope="module")
