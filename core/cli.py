@@ -197,6 +197,10 @@ def _run_named(settings: Settings, name: str, params: tuple[str, ...], output_fo
             raise click.UsageError(f"--param takes key=value, got {item!r}")
         values[key] = value
     named = get_query(name)
+    if settings.backend != "sparql":
+        from tillvaxtgraf.store.embedded import existing_snapshot
+
+        existing_snapshot(settings.store)
     store = open_store(settings)
     try:
         answer = run_named(store, named, values, max_rows=0)

@@ -6,6 +6,7 @@ import os
 
 import pyoxigraph as ox
 
+from tillvaxtgraf.errors import StoreUnavailable
 from tillvaxtgraf.store.snapshots import Snapshot, SnapshotDir
 
 
@@ -24,7 +25,18 @@ def ensure_snapshot(store_dir: str | os.PathLike[str]) -> Snapshot:
     return current
 
 
+def existing_snapshot(store_dir: str | os.PathLike[str]) -> Snapshot:
+    """The current snapshot of a store that must exist: for reading commands, a mistyped
+    store folder is an error, not a new empty store left behind."""
+    snapshot = SnapshotDir(store_dir).current()
+    if snapshot is None:
+        raise StoreUnavailable(
+            "no store here: load data first ('tillvaxtgraf load') or point --store / "
+            "TILLVAXTGRAF_STORE at an existing store folder", source=str(store_dir))
+    return snapshot
+
+
 def open_read_only(store_dir: str | os.PathLike[str]) -> tuple[Snapshot, ox.Store]:
-    snapshot = ensure_snapshot(store_dir)
+    snapshot = existing_snapshot(store_dir)
     return snapshot, ox.Store.read_only(str(snapshot.path))
 

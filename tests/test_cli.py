@@ -290,6 +290,16 @@ def test_query_errors(small_store: Path, tmp_path: Path) -> None:
         f"error: {missing}: no such query file")
 
 
+@pytest.mark.parametrize("command", [["query", "ASK { ?s ?p ?o }"], ["query", "arenas"],
+                                     ["export"], ["stats"], ["validate"]])
+def test_reading_commands_refuse_a_missing_store(tmp_path: Path, command: list[str]) -> None:
+    typo = tmp_path / "stroe"
+    line = expect_error(typo, *command)
+    assert line == (f"error: {typo}: no store here: load data first ('tillvaxtgraf load') "
+                    "or point --store / TILLVAXTGRAF_STORE at an existing store folder")
+    assert not typo.exists()
+
+
 # --- export, stats, validate on small stores ------------------------------------------------
 
 
