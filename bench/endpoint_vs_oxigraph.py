@@ -36,7 +36,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from harness import free_port, process_tree, rss_kib
 
 ID = "https://w3id.org/tillvaxtgraf/id/"
 TG = "https://w3id.org/tillvaxtgraf/ontology#"
@@ -141,12 +142,6 @@ def queries(projects: int, seed: int) -> list[Query]:
 # -- servers -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for(url: str, proc: subprocess.Popen, log: Path, seconds: float = 120) -> None:
     deadline = time.monotonic() + seconds
     parts = urllib.parse.urlsplit(url)
@@ -171,19 +166,7 @@ class Server:
     path: str
 
     def tree(self) -> list[int]:
-        tree: dict[int, list[int]] = {}
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                with contextlib.suppress(OSError, IndexError):
-                    stat = (entry / "stat").read_text()
-                    ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-                    tree.setdefault(ppid, []).append(int(entry.name))
-        found, todo = [], [self.proc.pid]
-        while todo:
-            pid = todo.pop()
-            found.append(pid)
-            todo.extend(tree.get(pid, []))
-        return found
+        return process_tree(self.proc.pid)
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -347,11 +330,7 @@ class MemorySampler:
 
     @staticmethod
     def rss_kib(pid: int) -> int:
-        with contextlib.suppress(OSError):
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-        return 0
+        return rss_kib(pid) or 0
 
     def _sample(self) -> None:
         for pid in self.server.tree():

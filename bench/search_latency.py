@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,10 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-
-REPO = Path(__file__).resolve().parent.parent
-MAPPING = REPO / "data" / "projects" / "generator.mapping.toml"
-ID = "https://w3id.org/tillvaxtgraf/id/"
+from harness import ID, ensure_store, free_port, percentile
 
 # What people type: whole names, prefixes as they type, accent-free, one typo, English.
 SEARCHES = ["tillvaxtverket", "Tillväxtverket", "tillvaxtverkt", "SKR", "reglab", "vinnova",
@@ -50,25 +46,6 @@ def prefixes(words: list[str]) -> list[str]:
     return typed
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def ensure_store(store: Path, projects: int, seed: int) -> None:
-    if (store / "CURRENT").exists():
-        print(f"reusing the store in {store}", file=sys.stderr)
-        return
-    csv = store.parent / f"projects-{projects}-{seed}.csv"
-    subprocess.run([sys.executable, str(REPO / "bench" / "generate_projects.py"),
-                    "--projects", str(projects), "--seed", str(seed), "--out", str(csv)],
-                   check=True)
-    cli = [sys.executable, "-m", "tillvaxtgraf", "--store", str(store), "load", "--no-progress"]
-    subprocess.run(cli, check=True)
-    subprocess.run([*cli, str(csv), "--mapping", str(MAPPING)], check=True)
-
-
 def run(base: str, paths: list[str], concurrency: int, budget: float) -> list[float]:
     """Send every path once (bounded in count and time); the latencies in milliseconds."""
     deadline = time.monotonic() + budget
@@ -87,11 +64,6 @@ def run(base: str, paths: list[str], concurrency: int, budget: float) -> list[fl
 
     with ThreadPoolExecutor(concurrency) as pool:
         return [t for part in pool.map(worker, range(concurrency)) for t in part]
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
 def main() -> None:
