@@ -28,6 +28,21 @@ def _list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
+def parse_rate_limit(value: str) -> str:
+    """Flask-Limiter notation ("20 per second; 600 per minute"); "", "off" or "0": none."""
+    value = value.strip()
+    if value.lower() in {"", "off", "0", "none", "false"}:
+        return ""
+    from limits import parse_many
+
+    try:
+        parse_many(value)
+    except ValueError as exc:
+        raise ValueError(f"expected limits like '20 per second; 600 per minute' or 'off', "
+                         f"got {value!r}") from exc
+    return value
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -73,6 +88,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("workers", 2, "gunicorn worker processes for 'serve'.", int),
     Setting("threads", 4, "Threads per gunicorn worker for 'serve'.", int),
     Setting("cors_origins", "*", "Value of Access-Control-Allow-Origin on read endpoints."),
+    Setting("rate_limit", "20 per second; 600 per minute",
+            "Requests one client address may make to the expensive endpoints (queries, "
+            "search, connections, resource pages), in Flask-Limiter notation; 'off' for none.",
+            parse_rate_limit),
+    Setting("rate_limit_storage", "memory://",
+            "Where rate-limit counters live: 'memory://' (per service process) or a shared "
+            "storage URI such as redis://host:6379 (needs the redis package)."),
+    Setting("trusted_proxies", 0,
+            "Reverse proxies in front whose X-Forwarded-For header names the client (0: none).",
+            int),
     Setting("log_level", "INFO", "Logging level: DEBUG, INFO, WARNING or ERROR."),
 )
 

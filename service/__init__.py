@@ -17,7 +17,7 @@ log = logging.getLogger("tillvaxtgraf.requests")
 def create_app(settings: Settings | None = None, *, store: Store | None = None,
                test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment unless given, then the blueprints."""
-    from tillvaxtgraf.service import http_errors, links, security
+    from tillvaxtgraf.service import http_errors, links, ratelimit, security
     from tillvaxtgraf.service.api.views import blueprint as api
     from tillvaxtgraf.service.extension import StoreExtension
     from tillvaxtgraf.service.graph_store.views import blueprint as graph_store
@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
     app.register_blueprint(api)
     app.register_blueprint(resources)
     app.register_blueprint(search)
+    ratelimit.register(app)  # after the blueprints: it wraps their views
 
     @app.before_request
     def _start_timer() -> None:

@@ -16,9 +16,10 @@ _TOKEN = re.compile(
     (?P<comment>\#[^\n\r]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
       |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:[\w\-.:%\\\u00B7-\uFFFF]*)
+  | (?P<pname>(?:[A-Za-z_\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:
+      (?:[\w\-.:%\u00B7-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%])*)
   | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<other>\S)
     """,
@@ -58,7 +59,7 @@ def inspect(text: str) -> SparqlShape:
         if word == "PREFIX" and index + 2 < len(tokens):
             name, iri = tokens[index + 1][1], tokens[index + 2][1]
             if iri.startswith("<"):
-                shape.prefixes[name.rstrip(":")] = iri[1:-1]
+                shape.prefixes[name.rstrip(":")] = _unescape_iri(iri[1:-1])
         if shape.form is None and not shape.is_update:
             if word in QUERY_FORMS:
                 shape.form = word
@@ -79,19 +80,37 @@ def inspect(text: str) -> SparqlShape:
     return shape
 
 
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unescape_iri(text: str) -> str:
+    """An IRI as the engine reads it: ``\\u0041`` is ``A`` (SPARQL codepoint escapes)."""
+    return _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+
+
 def _target(token: tuple[str | None, str], prefixes: dict[str, str]) -> str:
     kind, value = token
     if kind == "iri":
-        return value[1:-1]
+        return _unescape_iri(value[1:-1])
     if kind == "pname":
         prefix, local = value.split(":", 1)
         if prefix in prefixes:
-            return prefixes[prefix] + local
+            return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
     return value  # a variable or something unknown: never on an allow-list
 
 
 def allowed(target: str, allow_list: tuple[str, ...] | list[str]) -> bool:
-    return any(target.startswith(prefix) for prefix in allow_list if prefix)
+    """Whether a prefix names the target, ending where a host or path segment ends:
+    ``http://a.org`` admits ``http://a.org/sparql``, not ``http://a.org.evil/`` or
+    ``http://a.org@evil/``."""
+    for prefix in allow_list:
+        if not prefix or not target.startswith(prefix):
+            continue
+        rest = target[len(prefix):]
+        if not rest or prefix[-1] in "/#?" or rest[0] in "/#?":
+            return True
+    return False
 
 
 def refused_targets(shape: SparqlShape, allow_list: tuple[str, ...] | list[str]) -> list[str]:

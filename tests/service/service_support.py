@@ -70,7 +70,11 @@ class BufferedClient(FlaskClient):
 
 
 def settings_for(store: Path, **overrides: object) -> Settings:
-    """Settings for a store folder, ignoring whatever TILLVAXTGRAF_* the shell has set."""
+    """Settings for a store folder, ignoring whatever TILLVAXTGRAF_* the shell has set.
+
+    No rate limit unless a test asks for one: the suite makes requests far faster than
+    any person (tests/service/test_security.py proves the limit)."""
+    overrides.setdefault("rate_limit", "")
     return load_settings({}, store=str(store), **overrides)
 
 
@@ -249,6 +253,7 @@ def start_server(store: Path, log_dir: Path, *, env: dict[str, str] | None = Non
         ENV_PREFIX + "WORKERS": str(workers),
         ENV_PREFIX + "THREADS": str(threads),
         ENV_PREFIX + "LOG_LEVEL": "INFO",
+        ENV_PREFIX + "RATE_LIMIT": "off",  # tests and benches make requests in floods
     })
     full_env.update(env or {})
     log_dir.mkdir(parents=True, exist_ok=True)

@@ -86,7 +86,8 @@ class RemoteServer:
     def settings(self, store_dir: Path, **overrides: object) -> Settings:
         return load_settings({}, store=str(store_dir), backend="sparql",
                              query_url=self.query_url, update_url=self.update_url,
-                             gsp_url=self.gsp_url, remote_dialect=self.dialect, **overrides)
+                             gsp_url=self.gsp_url, remote_dialect=self.dialect,
+                             **{"rate_limit": "", **overrides})
 
     def env(self, store_dir: Path) -> dict[str, str]:
         return {"TILLVAXTGRAF_STORE": str(store_dir), "TILLVAXTGRAF_BACKEND": "sparql",

@@ -16,7 +16,8 @@ from tillvaxtgraf.store.embedded_backend import EmbeddedStore
 
 @pytest.fixture(scope="session")
 def api_app(bundled_store_path: Path) -> Iterator[Flask]:
-    settings = load_settings(environ={}, store=str(bundled_store_path))
+    settings = load_settings(environ={}, store=str(bundled_store_path),
+                             rate_limit="")  # schemathesis sends floods
     store = EmbeddedStore(bundled_store_path, workers=2, default_timeout=20)
     app = create_app(settings, store=store)
     yield app
