@@ -6,8 +6,10 @@ import os
 import tempfile
 import uuid
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
+from tillvaxtgraf.loaders.formats import format_by_name
 from tillvaxtgraf.service.auth import require_write_token
 from tillvaxtgraf.service.cors import add_cors, preflight
 from tillvaxtgraf.service.extension import get_store
@@ -28,7 +30,6 @@ UPLOAD_TYPES = {
 }
 COPY_CHUNK = 1 << 16
 NEW_GRAPH = ""  # a POST to the graph store itself: a new graph, named by the service
-RDFLIB_FORMATS = {"turtle": "turtle", "ntriples": "nt", "rdfxml": "xml", "jsonld": "json-ld"}
 
 
 def _target() -> str | None:
@@ -103,29 +104,47 @@ def _merge_parts(graph: str | None) -> str:
     """A multipart/form-data POST: the RDF merge of its parts, as one N-Triples file.
 
     Each part is parsed on its own, so blank nodes of different parts stay different.
+    pyoxigraph parses them, as every other upload: it never fetches a JSON-LD document's
+    remote ``@context`` (rdflib would, from the service's own address).
     """
-    from rdflib import Graph
-
     request.max_content_length = current_app.config["SETTINGS"].max_upload_bytes
     parts = list(request.files.items(multi=True))
     if not parts:
         raise HttpError(400, "a multipart/form-data upload needs at least one file part "
                         "holding RDF")
-    merged = Graph()
-    for name, part in parts:
-        rdf_format = UPLOAD_TYPES.get(part.mimetype)
-        if rdf_format is None:
-            raise HttpError(415, f"part {name!r} has Content-Type {part.mimetype or 'none'}, "
-                            f"not an RDF graph format; use one of {', '.join(UPLOAD_TYPES)}")
-        try:
-            merged.parse(data=part.read(), format=RDFLIB_FORMATS[rdf_format],
-                         publicID=graph or None)
-        except Exception as exc:  # noqa: BLE001 - rdflib raises many kinds
-            raise HttpError(400, f"part {name!r} is not valid {rdf_format}: {exc}") from None
     fd, path = tempfile.mkstemp(prefix="tillvaxtgraf-upload-", suffix=".nt")
-    with os.fdopen(fd, "wb") as out:
-        merged.serialize(out, format="nt", encoding="utf-8")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for name, part in parts:
+                out.write(_part_as_ntriples(name, part.mimetype, part.read(), graph))
+    except BaseException:
+        os.unlink(path)
+        raise
     return path
+
+
+def _part_as_ntriples(name: str, mimetype: str, data: bytes, graph: str | None) -> bytes:
+    rdf_format = UPLOAD_TYPES.get(mimetype)
+    if rdf_format is None:
+        raise HttpError(415, f"part {name!r} has Content-Type {mimetype or 'none'}, "
+                        f"not an RDF graph format; use one of {', '.join(UPLOAD_TYPES)}")
+    fresh: dict[str, ox.BlankNode] = {}
+
+    def own(term):  # noqa: ANN001, ANN202 - any RDF term
+        if isinstance(term, ox.BlankNode):  # this part's blank nodes, apart from the others'
+            return fresh.setdefault(term.value, ox.BlankNode())
+        return term
+
+    try:
+        triples = []
+        for quad in ox.parse(data, format=format_by_name(rdf_format), base_iri=graph or None):
+            if not isinstance(quad.graph_name, ox.DefaultGraph):
+                raise HttpError(400, f"part {name!r} names the graph {quad.graph_name}; a "
+                                "graph store upload holds one graph")
+            triples.append(ox.Triple(own(quad.subject), quad.predicate, own(quad.object)))
+    except SyntaxError as exc:
+        raise HttpError(400, f"part {name!r} is not valid {rdf_format}: {exc}") from None
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""
 
 
 def _write_graph(graph: str | None, replace: bool) -> Response:
