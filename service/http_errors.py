@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from http import HTTPStatus
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from tillvaxtgraf.errors import (
@@ -88,6 +89,28 @@ def _titles(status: int) -> str:
         return "Error"
 
 
+# An absolute filesystem path (not the path of a URL: no word, ':' or '/' just before it),
+# and the user:password@ of a URL.
+_PATH_CHARS = r"""[^\s'"<>(),;:]"""
+_PATH = re.compile(r"(?<![\w:/.])/" + _PATH_CHARS + "+")
+_USERINFO = re.compile(r"(?<=//)[^/@\s]+@")
+
+
+def public_message(text: str) -> str:
+    """A server-side failure's message, fit for the public: no file paths, no credentials.
+
+    >>> public_message("IO error: While opening: /srv/store/snapshots/000001/CURRENT: gone")
+    'IO error: While opening: [path]: gone'
+    >>> public_message("could not reach http://u:pw@store.example/sparql")
+    'could not reach http://store.example/sparql'
+    """
+    text = _USERINFO.sub("", _PATH.sub("[path]", text))
+    store = str(current_app.config["SETTINGS"].store) if current_app else ""
+    if store:  # the store folder may be relative: "tillvaxtgraf-store/snapshots/..."
+        text = re.sub(re.escape(store) + _PATH_CHARS + "*", "[path]", text)
+    return text
+
+
 def project_error(error: TillvaxtgrafError) -> Response:
     status = status_of(error)
     body = {"status": status, "title": _titles(status), **error.to_dict()}
@@ -95,7 +118,12 @@ def project_error(error: TillvaxtgrafError) -> Response:
     if isinstance(error, StoreBusy | QueryTimeout):
         headers.setdefault("Retry-After", "5")
     if status >= 500:
-        log.warning("%s %s -> %d: %s", request.method, request.path, status, error.message)
+        # The detail (with the store folder as source) goes to the log, not to the client.
+        log.warning("%s %s -> %d: %s", request.method, request.path, status, error)
+        body.pop("source", None)
+        for key in ("message", "hint"):
+            if isinstance(body.get(key), str):
+                body[key] = public_message(body[key])  # type: ignore[arg-type]
     return error_response(status, body, headers)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import platform
 from importlib import metadata
 
@@ -11,6 +12,7 @@ from tillvaxtgraf import __version__
 from tillvaxtgraf.errors import TillvaxtgrafError
 from tillvaxtgraf.service.cors import add_cors
 from tillvaxtgraf.service.extension import get_store
+from tillvaxtgraf.service.http_errors import public_message
 from tillvaxtgraf.service.negotiation import choose
 from tillvaxtgraf.settings import SETTINGS
 from tillvaxtgraf.store.names import METADATA_GRAPH
@@ -18,6 +20,7 @@ from tillvaxtgraf.store.sparql import sparql
 from tillvaxtgraf.store.terms import Term
 
 blueprint = Blueprint("meta", __name__)
+log = logging.getLogger(__name__)
 
 
 def _wants_html() -> bool:
@@ -34,7 +37,8 @@ def health() -> Response:
         report["status"] = "ok"
         status = 200
     except TillvaxtgrafError as exc:
-        report = {"status": "unavailable", "message": exc.message}
+        log.warning("health: %s", exc)
+        report = {"status": "unavailable", "message": public_message(exc.message)}
         status = 503
     response = jsonify(report)
     response.status_code = status
