@@ -54,9 +54,10 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
 
     @app.after_request
     def _log_request(response):  # noqa: ANN001, ANN202 - Flask hook
-        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-        log.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method,
-                 request.full_path.rstrip("?"), response.status_code, elapsed)
+        if log.isEnabledFor(logging.INFO):  # nothing built for a line nobody keeps
+            elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+            log.info('%s "%s %s" %s %.1fms', request.remote_addr, request.method,
+                     request.full_path.rstrip("?"), response.status_code, elapsed)
         return response
 
     return app
