@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -135,6 +136,40 @@ def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None
     return results
 
 
+SQLITE_FULL = 13  # sqlite3 error code: "database or disk is full"
+
+
+def _out_of_space(exc: BaseException | None) -> str | None:
+    """What ran out when a write failed for lack of space (the exception or its causes).
+
+    pyoxigraph reports a full disk as a bare OSError with the reason in its text only;
+    SQLite (the search index) as SQLITE_FULL.
+    """
+    while exc is not None:
+        text = str(exc)
+        if isinstance(exc, OSError):
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT) or "No space left on device" in text:
+                return "no space left on the device that holds the store"
+            if exc.errno == errno.EFBIG or "File too large" in text:
+                return "a file of the store would grow past the file size limit (ulimit -f)"
+        if getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL:
+            return "no space left on the device that holds the store"
+        exc = exc.__cause__
+    return None
+
+
+def _write_failed(exc: BaseException, store_dir: str | os.PathLike[str]) -> LoadError | None:
+    """A full disk, a size limit or an I/O error as one line naming it (the CLI prints
+    it without a traceback); None for errors that already say what went wrong."""
+    problem = _out_of_space(exc)
+    if problem is None and not isinstance(exc, OSError):
+        return None
+    reason = problem or str(exc)
+    return LoadError(f"{reason}: the load was undone, the store is as it was",
+                     source=str(store_dir),
+                     hint="free some space and load again" if problem else None)
+
+
 def check_distinct_graphs(sources: list[Source]) -> None:
     """Refuse two sources that would write the same graph."""
     graphs = [s.graph for s in sources]
@@ -209,7 +244,10 @@ def load_sources(
         if not todo and current is not None:
             report.snapshot = current.name
             return report
-        snapshot = snapshots.begin()
+        try:
+            snapshot = snapshots.begin()
+        except OSError as exc:  # e.g. no space for the copy's new files
+            raise (_write_failed(exc, store_dir) or exc) from None
         store: ox.Store | None = None
         try:
             store = ox.Store(str(snapshot.path))
@@ -257,5 +295,8 @@ def load_sources(
             _release_frames(exc)
             del store
             snapshots.discard(snapshot)
+            failed = _write_failed(exc, store_dir)
+            if failed is not None:
+                raise failed from None
             raise
     return report
