@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "service"))
 
 from reliability_support import BIG_GRAPH, write_base, write_old_big  # noqa: E402
+from service_support import LiveServer, start_server  # noqa: E402
 
 from tillvaxtgraf.loaders.load import load_sources  # noqa: E402
 from tillvaxtgraf.loaders.sources import rdf_source  # noqa: E402
@@ -34,3 +36,19 @@ def base_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def base_store(base_template: Path, tmp_path: Path) -> Path:
     """A private copy of the base store, free to change."""
     return Path(shutil.copytree(base_template, tmp_path / "store"))
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
+    """``tillvaxtgraf serve`` (gunicorn) on a free loopback port, as in the service tests;
+    every server a test starts is stopped when it ends."""
+    started: list[LiveServer] = []
+
+    def start(store: Path, **kwargs: object) -> LiveServer:
+        server = start_server(store, tmp_path / "logs", **kwargs)  # type: ignore[arg-type]
+        started.append(server)
+        return server
+
+    yield start
+    for server in reversed(started):
+        server.stop()
