@@ -125,6 +125,14 @@ class Store(ABC):
     def version(self) -> str:
         """Changes whenever the data changes: for ETags and index freshness."""
 
+    def snapshot_id(self) -> str | None:
+        """A name for data that can never change under it (an immutable snapshot), or None.
+
+        Answers may be kept and given again under this name (the ``/sparql`` result
+        cache); a backend whose data can change without a new name returns None.
+        """
+        return None
+
     @abstractmethod
     def health(self) -> dict[str, object]:
         """A small report: is the store reachable, what does it hold."""

@@ -155,6 +155,8 @@ class EmbeddedStore(Store):
                  default_timeout: float = 30.0) -> None:
         self.root = SnapshotDir(path)
         self.default_timeout = default_timeout
+        # (pointer identity, snapshot name) -> the snapshot's folder, checked once
+        self._resolved: tuple[tuple[object, str | None], str] | None = None
         ensure_snapshot(path)
         self.pool = WorkerPool(workers)
 
@@ -166,10 +168,18 @@ class EmbeddedStore(Store):
         return self.pool
 
     def _snapshot_path(self) -> str:
+        """The current snapshot's folder: one stat of the pointer while it is unchanged."""
+        pointer = self.root.pointer()
+        resolved = self._resolved
+        if resolved is not None and resolved[0] == pointer:
+            return resolved[1]
         snapshot = self.root.current()
         if snapshot is None:
             snapshot = ensure_snapshot(self.root.root)
-        return str(snapshot.path)
+        path = str(snapshot.path)
+        if pointer[1] == snapshot.name:
+            self._resolved = (pointer, path)
+        return path
 
     def _deadline(self, timeout: float | None) -> float:
         return time.monotonic() + (self.default_timeout if timeout is None else timeout)
@@ -305,6 +315,14 @@ class EmbeddedStore(Store):
 
     def version(self) -> str:
         return self.root.current_name() or "empty"
+
+    def snapshot_id(self) -> str | None:
+        """The snapshot's name and its pointer's identity: published snapshots are
+        never written, so this names one fixed content."""
+        stamp, name = self.root.pointer()
+        if stamp is None or name is None:
+            return None
+        return f"{name}:{stamp[0]}:{stamp[1]}:{stamp[2]}"
 
     def health(self) -> dict[str, object]:
         pool = self._pool()

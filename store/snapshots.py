@@ -74,20 +74,30 @@ class SnapshotDir:
     def current_name(self) -> str | None:
         """The published snapshot's name; re-read only when the pointer file changed
         (a publish replaces it, so its inode changes): one stat per request."""
-        pointer = self.root / POINTER
+        return self.pointer()[1]
+
+    def pointer(self) -> tuple[tuple[int, int, int] | None, str | None]:
+        """The pointer file's identity (inode, mtime, size) and the name it holds.
+
+        The identity tells two publications apart even if a store folder is made anew
+        and its snapshot numbers start again; (None, None) while nothing is published.
+        """
+        pointer = os.path.join(self.root, POINTER)
         try:
             stat = os.stat(pointer)
         except FileNotFoundError:
-            return None
+            return None, None
         key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-        if self._pointer_cache is not None and self._pointer_cache[0] == key:
-            return self._pointer_cache[1]
+        cached = self._pointer_cache
+        if cached is not None and cached[0] == key:
+            return cached
         try:
-            name = pointer.read_text(encoding="ascii").strip() or None
+            with open(pointer, encoding="ascii") as fh:
+                name = fh.read().strip() or None
         except FileNotFoundError:
-            return None
+            return None, None
         self._pointer_cache = (key, name)
-        return name
+        return key, name
 
     def current(self) -> Snapshot | None:
         name = self.current_name()
