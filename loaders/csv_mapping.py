@@ -514,6 +514,27 @@ def canonical_decimal(value: Decimal) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def _plain(text: str, decimal: str) -> str | None:
+    """The canonical form of a plain non-negative number (digits, maybe a dot and more
+    digits), without Decimal; None for anything else (signs, spaces, commas, exponents).
+
+    >>> _plain("0012.50", "."), _plain("986800", ","), _plain("1.5", ","), _plain("-1", ".")
+    ('12.5', '986800', None, None)
+    """
+    if not text.isascii():
+        return None
+    if text.isdigit():
+        return text.lstrip("0") or "0"
+    if decimal != ".":
+        return None
+    whole, _, fraction = text.partition(".")
+    if not (whole.isdigit() and fraction.isdigit()):
+        return None
+    fraction = fraction.rstrip("0")
+    whole = whole.lstrip("0") or "0"
+    return whole + "." + fraction if fraction else whole
+
+
 def _number(text: str, decimal: str) -> Decimal:
     try:
         value = Decimal(normalise_number(text, decimal))
@@ -557,6 +578,9 @@ def _object_maker(rule: PropertyRule, decimal: str, column: str | None
         suffix = f'"^^<{datatype}>'
 
         def number(text: str) -> str:
+            plain = _plain(text, decimal)
+            if plain is not None and (not whole or "." not in plain):
+                return '"' + plain + suffix
             try:
                 value = _number(text, decimal)
             except ValueError as exc:
@@ -587,7 +611,8 @@ class _Engine:
     """A mapping compiled for one table header."""
 
     def __init__(self, mapping: Mapping, header: list[str],
-                 subject_lines: dict[str, int] | None = None) -> None:
+                 subject_lines: dict[str, int] | None = None,
+                 unique: dict[str, dict[str, int]] | None = None) -> None:
         self.mapping = mapping
         self.subject_lines = subject_lines
         self.source = str(mapping.table)
@@ -599,7 +624,7 @@ class _Engine:
         for derived in mapping.derived:
             self.origin[derived.name] = self.origin.get(derived.source, derived.source)
         self.derived = [self._derived(d) for d in mapping.derived]
-        self.unique: dict[str, dict[str, int]] = {}
+        self.unique: dict[str, dict[str, int]] = {} if unique is None else unique
         self.checks = [self._check(c) for c in mapping.checks]
         self.described: set[str] = set()  # subjects of `once` entities, across rules
         self.entities = [self._entity(e) for e in mapping.entities]
@@ -660,6 +685,8 @@ class _Engine:
             negative_ok = rule == "number"
 
             def one(item: str, line: int) -> None:
+                if _plain(item, decimal) is not None:
+                    return
                 if _number(item, decimal) < 0 and not negative_ok:
                     raise ValueError(f"{item!r} is negative; the value must be zero or more")
         elif rule == "in":
@@ -860,11 +887,11 @@ class _Engine:
             iri = fill(values)
             if iri is None:
                 return
+            if once and (iri in seen or iri in pending):  # described (and checked) before
+                return
             if (not is_valid_iri(iri)) if check_whole else (forbidden(iri) is not None):
                 raise _CellError(f"the IRI {iri!r} made from the template is not valid", None)
             if once:
-                if iri in seen or iri in pending:
-                    return
                 pending.add(iri)
             if engine.subject_lines is not None:
                 engine.subject_lines.setdefault(iri, line)
@@ -983,14 +1010,22 @@ def map_rows(
     on_row: Callable[[dict[str, str]], None] | None = None,
     sample: list[str] | None = None,
     progress: bool | None = None,
+    part: tuple[int, int, int] | None = None,
+    unique: dict[str, dict[str, int]] | None = None,
 ) -> Iterator[str]:
     """The N-Triples of each good row, one string per row (see ``mapped_triples``).
 
     ``on_row`` sees each good row's values (derived columns included); ``sample`` gets
     the first ``mapping.sample_rows`` good rows' triples. Bad rows raise RowErrors after
     the whole table was read, or are skipped into ``bad_rows.rejects``.
+
+    ``part = (k, parts, batch)`` maps only the k-th of every ``parts`` batches of
+    ``batch`` rows (one process's share when several map a table); ``unique`` receives
+    the values that "unique" checks saw (column → value → line), to compare across parts.
     """
     header, rows = read_table(mapping.as_table(), progress)
+    if part is not None:
+        rows = _share(rows, *part)
     missing = sorted(mapping.required_columns() - set(header))
     if missing:
         raise LoadError(
@@ -999,8 +1034,17 @@ def map_rows(
             source=str(mapping.table),
             line=1,
         )
-    engine = _Engine(mapping, header, subject_lines)
+    engine = _Engine(mapping, header, subject_lines, unique)
     yield from engine.run(rows, bad_rows=bad_rows, on_row=on_row, sample=sample)
+
+
+def _share(rows: Iterator[tuple[int, list[str], tuple[int | None, str] | None]], k: int,
+           parts: int, batch: int
+           ) -> Iterator[tuple[int, list[str], tuple[int | None, str] | None]]:
+    """The rows of batches k, k + parts, k + 2 parts, … (the others are only read)."""
+    for index, row in enumerate(rows):
+        if (index // batch) % parts == k:
+            yield row
 
 
 def mapped_triples(mapping: Mapping, subject_lines: dict[str, int] | None = None,

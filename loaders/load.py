@@ -109,7 +109,8 @@ class _Loaded:
 def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None,
            loaded: list[_Loaded]) -> list[GraphResult]:
     started = metadata.now()
-    path, rdf_format = source.rdf_file(workdir, progress)
+    paths, rdf_format = source.rdf_files(workdir, progress)
+    path = paths[0]
     targets = [source.graph]
     try:
         if rdf_format.supports_datasets:
@@ -120,7 +121,8 @@ def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None
             node = ox.NamedNode(graph)
             if store.contains_named_graph(node):
                 store.remove_graph(node)
-        _bulk_load(store, path, rdf_format, source.graph, progress)
+        for path in paths:
+            _bulk_load(store, path, rdf_format, source.graph, progress)
     except SyntaxError as exc:
         raise _syntax_error(source, path, exc) from None
     except ValueError as exc:

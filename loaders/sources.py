@@ -52,12 +52,13 @@ class Source:
     def fingerprint(self) -> str:
         return sha256_of(*self.files())
 
-    def rdf_file(self, workdir: Path, progress: bool | None = None
-                 ) -> tuple[Path, ox.RdfFormat]:
-        """The RDF file to bulk-load: the source itself, or N-Triples made from a table."""
+    def rdf_files(self, workdir: Path, progress: bool | None = None
+                  ) -> tuple[list[Path], ox.RdfFormat]:
+        """The RDF file(s) to bulk-load: the source itself, or N-Triples made from a table
+        (one file per process that mapped it)."""
         if self.mapping is None:
             assert self.rdf_format is not None
-            return self.path, self.rdf_format
+            return [self.path], self.rdf_format
         self.run = table_load.MappingRun(self.mapping, self.subject_lines, self.bad_rows,
                                          progress)
         return self.run.write(workdir), ox.RdfFormat.N_TRIPLES

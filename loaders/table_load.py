@@ -10,7 +10,11 @@ checks of the mapping do that) and rebuilds the derived graphs, in the same snap
 from __future__ import annotations
 
 import logging
+import os
+import pickle
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +31,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SUMMARY_KINDS = {"funding"}
+# Tables this big are mapped by one process per core (smaller ones: starting the
+# processes costs more than it saves). Each maps every other batch of rows.
+PARALLEL_ABOVE_BYTES = 16 * 2**20
+BATCH_ROWS = 5000
 _SUBJECT = re.compile(r"^<([^>]*)>", re.MULTILINE)
 
 
@@ -56,6 +64,10 @@ class MappingRun:
     sample: list[str] | None = None
     funding: funding_summaries.FundingAccumulator | None = None
     rows: int = 0
+    files: list[Path] | None = None  # the N-Triples files written (several when parallel)
+    parallel_above_bytes: int = PARALLEL_ABOVE_BYTES
+    batch_rows: int = BATCH_ROWS
+    processes: int | None = None  # None: one per core
 
     def __post_init__(self) -> None:
         if self.mapping.shacl == "sample":
@@ -64,9 +76,56 @@ class MappingRun:
             self.funding = funding_summaries.FundingAccumulator.from_mapping(
                 self.mapping, self.mapping.summaries["funding"])
 
-    def write(self, workdir: Path) -> Path:
-        """The N-Triples of every row, in ``workdir/mapped.nt``; bad rows raise (after the
+    def write(self, workdir: Path) -> list[Path]:
+        """The N-Triples of every row, in ``workdir/mapped*.nt``; bad rows raise (after the
         whole table was read) or go to the rejects file."""
+        parts = self.processes or _cores()
+        if (parts > 1 and self.mapping.shacl == "sample"
+                and (self.bad_rows is None or not self.bad_rows.skip)
+                and self.mapping.table.stat().st_size >= self.parallel_above_bytes):
+            files = self._write_parallel(workdir, parts)
+            if files is not None:
+                self.files = files
+                return files
+            log.info("a part of %s has bad rows: mapping it again in one process to "
+                     "report them", self.mapping.table)
+        self.files = [self._write_one(workdir)]
+        return self.files
+
+    def _write_parallel(self, workdir: Path, parts: int) -> list[Path] | None:
+        """Map the table in ``parts`` processes, each writing its own file; None when a
+        part found a bad row (the one-process mapping then reports them all, in order).
+
+        A row's triples do not depend on other rows except for the "unique" checks (the
+        parts' values are compared here) and ``once`` entities (a subject may then be
+        described by several parts: the same triples, which the store keeps once). The
+        first batch, with the SHACL sample, is part 0's.
+        """
+        batch = max(self.batch_rows, self.mapping.sample_rows)
+        files = [workdir / f"mapped-{k}.nt" for k in range(parts)]
+        log.info("mapping %s in %d processes", self.mapping.table, parts)
+        results = _run_parts(self.mapping, [((k, parts, batch), files[k])
+                                            for k in range(parts)], workdir)
+        if results is None:
+            return None
+        seen: dict[str, dict[str, int]] = {}
+        for result in results:
+            for column, values in result.unique.items():
+                mine = seen.setdefault(column, {})
+                if not mine.keys().isdisjoint(values):
+                    return None
+                mine.update(values)
+        first = results[0]
+        if self.sample is not None:
+            self.sample.extend(first.sample or [])
+        self.subject_lines.update(first.subject_lines or {})
+        for result in results:
+            self.rows += result.rows
+            if self.funding is not None and result.funding is not None:
+                self.funding.merge(result.funding)
+        return files
+
+    def _write_one(self, workdir: Path) -> Path:
         out = workdir / "mapped.nt"
         on_row = self.funding.add if self.funding is not None else None
         batch: list[str] = []
@@ -122,6 +181,83 @@ class MappingRun:
         if text:
             validate_graphs(store, metadata.validated_graphs(store), [source],
                             focus=sorted(set(_SUBJECT.findall(text))), extra=text)
+
+
+@dataclass
+class PartResult:
+    """What one process mapping a share of a table hands back."""
+
+    rows: int
+    unique: dict[str, dict[str, int]]
+    funding: funding_summaries.FundingAccumulator | None
+    sample: list[str] | None
+    subject_lines: dict[str, int] | None
+
+
+def map_part(mapping: csv_mapping.Mapping, part: tuple[int, int, int], out: Path
+             ) -> PartResult | None:
+    """In a worker process: map one share of the table into ``out``; None on bad rows."""
+    first = part[0] == 0
+    funding = (funding_summaries.FundingAccumulator.from_mapping(
+        mapping, mapping.summaries["funding"]) if "funding" in mapping.summaries else None)
+    sample: list[str] | None = [] if first and mapping.shacl == "sample" else None
+    subject_lines: dict[str, int] | None = {} if first else None
+    unique: dict[str, dict[str, int]] = {}
+    rows = 0
+    batch: list[str] = []
+    try:
+        with open(out, "w", encoding="utf-8") as fh:
+            for chunk in csv_mapping.map_rows(
+                    mapping, subject_lines, on_row=funding.add if funding else None,
+                    sample=sample, progress=False, part=part, unique=unique):
+                batch.append(chunk)
+                if len(batch) >= 2000:
+                    fh.write("".join(batch))
+                    rows += len(batch)
+                    batch.clear()
+            fh.write("".join(batch))
+            rows += len(batch)
+    except LoadError:  # bad rows, or a bad table: the one-process mapping reports it
+        return None
+    return PartResult(rows, unique, funding, sample, subject_lines)
+
+
+def _run_parts(mapping: csv_mapping.Mapping, parts: list[tuple[tuple[int, int, int], Path]],
+               workdir: Path) -> list[PartResult] | None:
+    """Run ``map_part`` for each part in its own process (loaders/map_worker.py).
+
+    Plain subprocesses rather than multiprocessing, which would import the caller's main
+    module again in each process. None when a part found bad rows or its process failed.
+    """
+    procs = []
+    for index, (part, out) in enumerate(parts):
+        result = workdir / f"part-{index}.pickle"
+        proc = subprocess.Popen([sys.executable, "-m", "tillvaxtgraf.loaders.map_worker",
+                                 str(result)], stdin=subprocess.PIPE)
+        assert proc.stdin is not None
+        proc.stdin.write(pickle.dumps((mapping, part, out)))
+        proc.stdin.close()
+        procs.append((proc, result))
+    results: list[PartResult] = []
+    failed = False
+    for proc, result in procs:
+        if proc.wait() != 0:
+            log.warning("a mapping process failed (exit code %s)", proc.returncode)
+            failed = True
+        elif not failed:
+            with open(result, "rb") as fh:
+                results.append(pickle.load(fh))
+        result.unlink(missing_ok=True)
+    if failed or any(r is None for r in results):
+        return None
+    return results
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _derived_source(source: Source, graph: str) -> Source:

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from tillvaxtgraf.cli import cli
 from tillvaxtgraf.data import data_dir
 from tillvaxtgraf.errors import LoadError, ValidationError
-from tillvaxtgraf.loaders import csv_mapping, rowchecks
+from tillvaxtgraf.loaders import csv_mapping, funding_summaries, rowchecks, table_load
 from tillvaxtgraf.loaders.csv_mapping import RowErrors
 from tillvaxtgraf.loaders.funding_summaries import PARTIALS_GRAPH, SUMMARIES_GRAPH
 from tillvaxtgraf.loaders.load import load_sources
@@ -463,3 +463,42 @@ def test_the_generator_writes_project_bank_tables_and_workbooks(generator,
     generator.write(generator.generate(200, seed=3, layout="projektbank"), workbook, "xlsx",
                     "projektbank")
     assert mapped(PROJEKTBANK_MAPPING, bank) == mapped(PROJEKTBANK_MAPPING, workbook)
+
+
+# --------------------------------------------------------------------------- parallel mapping
+
+
+def _run(table: Path, workdir: Path, processes: int) -> tuple[table_load.MappingRun, set[str]]:
+    run = table_load.MappingRun(csv_mapping.read_mapping(GENERATOR_MAPPING, table), {},
+                                parallel_above_bytes=0, batch_rows=100, processes=processes)
+    workdir.mkdir()
+    files = run.write(workdir)
+    assert len(files) == processes
+    return run, {line for f in files for line in f.read_text(encoding="utf-8").splitlines()}
+
+
+def test_a_table_mapped_in_two_processes_gives_what_one_process_gives(
+        generator, tmp_path: Path) -> None:
+    table = tmp_path / "projects.csv"
+    generator.write(generator.generate(350, seed=11), table, "csv", "generator")
+    one, one_lines = _run(table, tmp_path / "one", 1)
+    two, two_lines = _run(table, tmp_path / "two", 2)
+    assert two_lines == one_lines and len(one_lines) > 350 * 30
+    assert (two.rows, two.sample, two.subject_lines) == (350, one.sample, one.subject_lines)
+    assert one.funding is not None and two.funding is not None
+    assert list(funding_summaries.summary_lines(two.funding)) == \
+        list(funding_summaries.summary_lines(one.funding))
+
+
+def test_a_duplicate_case_number_in_another_process_share_is_reported(
+        generator, tmp_path: Path) -> None:
+    table = tmp_path / "projects.csv"
+    generator.write(generator.generate(250, seed=11), table, "csv", "generator")
+    lines = table.read_text(encoding="utf-8").splitlines(keepends=True)
+    case = lines[5].split(",", 1)[0]  # row 6 is in the first batch, line 201 in the second
+    lines[200] = case + "," + lines[200].split(",", 1)[1]
+    table.write_text("".join(lines), encoding="utf-8")
+    with pytest.raises(RowErrors) as caught:
+        _run(table, tmp_path / "two", 2)
+    assert [(p.line, p.column_name) for p in caught.value.problems] == [(201, "case_number")]
+    assert "first on line 6" in caught.value.problems[0].reason
