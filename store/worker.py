@@ -198,9 +198,12 @@ class Worker:
             rdf_format = format_by_name(request["format"])
             if rdf_format == ox.RdfFormat.JSON_LD:
                 # JSON-LD may name graphs, which bulk_load would write beside the target.
-                named = next((q.graph_name for q in ox.parse(path=request["data"],
-                                                             format=rdf_format)
-                              if not isinstance(q.graph_name, ox.DefaultGraph)), None)
+                try:
+                    named = next((q.graph_name for q in ox.parse(path=request["data"],
+                                                                 format=rdf_format)
+                                  if not isinstance(q.graph_name, ox.DefaultGraph)), None)
+                except SyntaxError as exc:  # e.g. a remote @context: never fetched
+                    raise syntax_error(exc) from None
                 if named is not None:
                     raise RequestError("data", f"a graph store upload holds one graph; this "
                                        f"JSON-LD names the graph {named} too")
