@@ -82,6 +82,7 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("TILLVAXTGRAF_")}
     env["TILLVAXTGRAF_STORE"] = str(args.store)
     env["TILLVAXTGRAF_LOG_LEVEL"] = "WARNING"
+    env["TILLVAXTGRAF_RATE_LIMIT"] = "off"  # one client address sends everything here
     server = subprocess.Popen([sys.executable, "-m", "tillvaxtgraf", "serve", "--host",
                                "127.0.0.1", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -1,27 +1,38 @@
-"""Build the search index from a store, into one SQLite file."""
+"""Build the search index from a store, into one SQLite file.
+
+The index also carries what the search and connection pages would otherwise ask the store
+for on every request: the links between entities (an adjacency table the path finder and
+the "telling relations" of search hits walk) and the labels of properties (the phrases).
+So a request touches only this file.
+
+Rows are read as the store's CSV results serialisation (written by the store, parsed by
+the csv module): no per-term Python objects, and the queries run side by side.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import math
 import os
 import sqlite3
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
 from tillvaxtgraf.search.kinds import KIND_WEIGHT, kind_of
-from tillvaxtgraf.search.text import deletions, tokens
+from tillvaxtgraf.search.text import tokens
 from tillvaxtgraf.store.names import SKOS
 from tillvaxtgraf.store.sparql import sparql
 
 log = logging.getLogger(__name__)
 
-# Rows whose values have ``.value`` (and literals ``.lang`` or ``.language``): our Terms
-# from any Store, or pyoxigraph's own solutions when building on an open snapshot.
-Select = Callable[[str], Iterable[Any]]
-SCHEMA_VERSION = "2"
+# The text of a SELECT's answer as CSV (a header line, then one line a row).
+CsvSelect = Callable[[str], str]
+SCHEMA_VERSION = "3"
 # Kinds whose names live in their own table, searched only when the others run short:
 # there can be millions of them, and they should not slow down finding an actor.
 BULK_KINDS = {"project"}
@@ -36,6 +47,19 @@ NAME_WEIGHT = {
 DEGREE_LIMIT_ENTITIES = 20_000
 TYPO_MIN_LENGTH = 4
 
+# Links that are not relations between entities (store/sparql/neighbours.rq says the same).
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+PROV = "http://www.w3.org/ns/prov#"
+DCTERMS = "http://purl.org/dc/terms/"
+NOT_LINKS = {
+    RDF + "type", RDFS + "isDefinedBy", RDFS + "seeAlso", PROV + "wasGeneratedBy",
+    PROV + "wasDerivedFrom", DCTERMS + "source", SKOS + "exactMatch", SKOS + "inScheme",
+    SKOS + "topConceptOf", SKOS + "hasTopConcept",
+}
+NOT_NODES = ("https://w3id.org/tillvaxtgraf/graph/", "https://w3id.org/tillvaxtgraf/ontology",
+             "http://www.wikidata.org/")
+
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE entity (
@@ -44,67 +68,121 @@ CREATE TABLE entity (
     importance REAL NOT NULL
 );
 CREATE VIRTUAL TABLE names USING fts5(
-    text, entity UNINDEXED, weight UNINDEXED,
+    text, entity UNINDEXED, weight UNINDEXED, plain UNINDEXED,
     tokenize = "unicode61 remove_diacritics 2"
 );
 CREATE VIRTUAL TABLE names_bulk USING fts5(
-    text, entity UNINDEXED, weight UNINDEXED,
+    text, entity UNINDEXED, weight UNINDEXED, plain UNINDEXED,
     tokenize = "unicode61 remove_diacritics 2"
 );
 CREATE TABLE vocab (token TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE typo (variant TEXT NOT NULL, token TEXT NOT NULL);
+CREATE TABLE typo (variant TEXT NOT NULL, token TEXT NOT NULL,
+                   PRIMARY KEY (variant, token)) WITHOUT ROWID;
+CREATE TABLE predicate (id INTEGER PRIMARY KEY, iri TEXT NOT NULL);
+CREATE TABLE edge (s INTEGER NOT NULL, p INTEGER NOT NULL, o INTEGER NOT NULL,
+                   PRIMARY KEY (s, p, o)) WITHOUT ROWID;
+CREATE TABLE property_label (property TEXT NOT NULL, label TEXT NOT NULL, lang TEXT,
+                             inverse TEXT);
+"""
+# Every one-character deletion of each token of four letters or more (SymSpell's trick for
+# one typo), made by SQLite rather than a Python loop over millions of strings.
+TYPO_SQL = """
+WITH RECURSIVE pos(i) AS (
+    SELECT 1 UNION ALL SELECT i + 1 FROM pos
+    WHERE i < (SELECT coalesce(max(length(token)), 0) FROM vocab)
+)
+INSERT OR IGNORE INTO typo
+SELECT substr(token, 1, i - 1) || substr(token, i + 1), token
+FROM vocab JOIN pos ON pos.i <= length(vocab.token)
+WHERE length(token) >= ?
+ORDER BY 1, 2
 """
 
 
-def _lang(term: object) -> str | None:
-    """A literal's language tag, from our Term or straight from a pyoxigraph Literal."""
-    return getattr(term, "lang", None) or getattr(term, "language", None) or None
+def csv_rows(text: str) -> Iterator[list[str]]:
+    """The rows of a CSV answer, without its header."""
+    reader = csv.reader(io.StringIO(text))
+    next(reader, None)
+    return reader
 
 
-def build_index(select: Select, target: Path, version: str = "") -> int:
+class _Tokens:
+    """``tokens()`` of many names that share their words: each word is normalised once.
+
+    A name's tokens are its whitespace-separated words' tokens in order (normalising
+    never joins or splits across whitespace), so caching by word gives the same tokens.
+    """
+
+    def __init__(self) -> None:
+        self.cache: dict[str, list[str]] = {}
+
+    def __call__(self, text: str) -> list[str]:
+        cache, found = self.cache, []
+        if text.isascii():
+            return tokens(text)
+        for word in text.split():
+            known = cache.get(word)
+            if known is None:
+                known = cache[word] = tokens(word)
+            found += known
+        return found
+
+
+def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
     """Write the index for everything ``select`` can see to ``target``; returns entities.
 
     The file is written beside the target and moved into place at the end, so a reader
     never opens half an index.
     """
-    names: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    labels: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in select(sparql("search_names")):
-        iri, predicate, text = row["s"].value, row["p"].value, row["text"]
-        names[iri].append((text.value, NAME_WEIGHT.get(predicate, 1.0)))
-        lang = _lang(text)
-        if predicate == SKOS + "prefLabel" and lang in ("sv", "en"):
-            labels[iri].setdefault(lang, text.value)
-        elif lang in ("sv", "en", None):
-            labels[iri].setdefault("alt_" + (lang or "sv"), text.value)
-    supers: dict[str, set[str]] = defaultdict(set)
-    for row in select(sparql("search_class_tree")):
-        supers[row["class"].value].add(row["super"].value)
-    types: dict[str, set[str]] = defaultdict(set)
-    for row in select(sparql("search_types")):
-        iri = row["s"].value
-        if iri in names:
-            types[iri].add(row["type"].value)
-    descriptions: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in select(sparql("search_descriptions")):
-        iri = row["s"].value
-        if iri in names:
-            descriptions[iri].setdefault(_lang(row["text"]) or "sv", row["text"].value)
-    degree: dict[str, int] = {}
-    if len(names) <= DEGREE_LIMIT_ENTITIES:
-        for row in select(sparql("search_in_degree")):
-            degree[row["o"].value] = int(row["n"].value)
+    started = time.perf_counter()
+
+    def lap(step: str) -> None:
+        log.debug("search index: %s done at %.2f s", step, time.perf_counter() - started)
+
+    queries = ("search_names", "search_class_tree", "search_types", "search_descriptions",
+               "search_links", "search_property_labels")
+    with ThreadPoolExecutor(len(queries)) as pool:
+        answers = {name: pool.submit(select, sparql(name)) for name in queries}
+        names, labels = _names(answers["search_names"].result())
+        degree: dict[str, int] = {}
+        if len(names) <= DEGREE_LIMIT_ENTITIES:
+            degree = {o: int(n) for o, n in csv_rows(select(sparql("search_in_degree")))}
+        supers: dict[str, set[str]] = defaultdict(set)
+        for cls, parent in csv_rows(answers["search_class_tree"].result()):
+            supers[cls].add(parent)
+        types: dict[str, set[str]] = defaultdict(set)
+        for iri, rdf_type in csv_rows(answers["search_types"].result()):
+            if iri in names:
+                types[iri].add(rdf_type)
+        descriptions: dict[str, dict[str, str]] = defaultdict(dict)
+        for iri, text, lang in csv_rows(answers["search_descriptions"].result()):
+            if iri in names:
+                descriptions[iri].setdefault(lang or "sv", text)
+        lap("names, types, descriptions")
+        links = answers["search_links"].result()
+        property_labels = list(csv_rows(answers["search_property_labels"].result()))
+        lap("links read")
 
     tmp = target.with_name(target.name + ".tmp")
     if tmp.exists():
         tmp.unlink()
     db = sqlite3.connect(tmp)
     try:
+        # One writer, a file nobody reads until it is moved into place; fsynced below.
+        db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+                         "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")
         db.executescript(SCHEMA)
+        tokenize = _Tokens()
+        kinds: dict[frozenset[str], str] = {}
         vocab: dict[str, int] = defaultdict(int)
         entity_rows, name_rows, bulk_rows = [], [], []
+        ids: dict[str, int] = {}
         for number, (iri, entries) in enumerate(sorted(names.items()), start=1):
-            kind = kind_of(types.get(iri, set()), supers)
+            ids[iri] = number
+            own = frozenset(types.get(iri, ()))
+            kind = kinds.get(own)
+            if kind is None:
+                kind = kinds[own] = kind_of(set(own), supers)
             importance = KIND_WEIGHT[kind] + math.log1p(degree.get(iri, 0))
             label = labels[iri]
             sv = label.get("sv") or label.get("alt_sv") or label.get("en") or entries[0][0]
@@ -118,30 +196,87 @@ def build_index(select: Select, target: Path, version: str = "") -> int:
                 if (text, weight) in seen:
                     continue
                 seen.add((text, weight))
-                bucket.append((text, number, weight))
-                for token in tokens(text):
+                words = tokenize(text)
+                bucket.append((text, number, weight, " ".join(words)))
+                for token in words:
                     vocab[token] += 1
+        named = len(entity_rows)
+        lap("entities and names")
+        edges, predicates = _edges(links, ids, entity_rows)
+        lap("links numbered")
         db.executemany("INSERT INTO entity VALUES (?,?,?,?,?,?,?,?)", entity_rows)
-        db.executemany("INSERT INTO names (text, entity, weight) VALUES (?,?,?)", name_rows)
-        db.executemany("INSERT INTO names_bulk (text, entity, weight) VALUES (?,?,?)",
+        del entity_rows
+        db.executemany("INSERT INTO names (text, entity, weight, plain) VALUES (?,?,?,?)",
+                       name_rows)
+        db.executemany("INSERT INTO names_bulk (text, entity, weight, plain) VALUES (?,?,?,?)",
                        bulk_rows)
-        db.executemany("INSERT INTO vocab VALUES (?,?)", vocab.items())
-        db.executemany(
-            "INSERT INTO typo VALUES (?,?)",
-            ((variant, token) for token in vocab if len(token) >= TYPO_MIN_LENGTH
-             for variant in deletions(token)),
-        )
-        db.execute("CREATE INDEX typo_variant ON typo(variant)")
+        db.executemany("INSERT INTO vocab VALUES (?,?)", sorted(vocab.items()))
+        lap("names inserted")
+        db.execute(TYPO_SQL, (TYPO_MIN_LENGTH,))
+        lap("typo variants")
+        db.executemany("INSERT INTO predicate VALUES (?,?)",
+                       [(number, iri) for iri, number in predicates.items()])
+        db.executemany("INSERT INTO edge VALUES (?,?,?)", edges)
+        db.execute("CREATE INDEX edge_in ON edge (o, p, s)")
+        lap("links inserted")
+        db.executemany("INSERT INTO property_label VALUES (?,?,?,?)",
+                       [(p, label, lang or None, inverse or None)
+                        for p, label, lang, inverse in property_labels])
         db.executemany("INSERT INTO meta VALUES (?,?)", [
-            ("schema", SCHEMA_VERSION), ("store_version", version),
-            ("entities", str(len(entity_rows))),
+            ("schema", SCHEMA_VERSION), ("store_version", version), ("entities", str(named)),
         ])
         db.execute("INSERT INTO names(names) VALUES ('optimize')")
         db.execute("INSERT INTO names_bulk(names_bulk) VALUES ('optimize')")
         db.commit()
+        lap("optimized")
     finally:
         db.close()
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
     os.replace(tmp, target)
-    log.info("search index: %d entities, %d names", len(entity_rows),
-             len(name_rows) + len(bulk_rows))
-    return len(entity_rows)
+    log.info("search index: %d entities, %d names, %d links", named,
+             len(name_rows) + len(bulk_rows), len(edges))
+    return named
+
+
+def _names(text: str) -> tuple[dict[str, list[tuple[str, float]]], dict[str, dict[str, str]]]:
+    """Each entity's names with their weights, and its labels by language."""
+    names: dict[str, list[tuple[str, float]]] = defaultdict(list)
+    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    pref = SKOS + "prefLabel"
+    for iri, predicate, name, lang in csv_rows(text):
+        names[iri].append((name, NAME_WEIGHT.get(predicate, 1.0)))
+        if predicate == pref and lang in ("sv", "en"):
+            labels[iri].setdefault(lang, name)
+        elif lang in ("sv", "en", ""):
+            labels[iri].setdefault("alt_" + (lang or "sv"), name)
+    return names, labels
+
+
+def _edges(text: str, ids: dict[str, int], entity_rows: list[tuple]
+           ) -> tuple[list[tuple[int, int, int]], dict[str, int]]:
+    """The links as sorted, distinct (subject, predicate, object) numbers, and the
+    predicates' numbers. Linked IRIs without a name join the entity rows, nameless (no
+    labels), so that one number stands for each node."""
+    predicates: dict[str, int] = {}
+    found = set()
+    nameless: list[str] = []
+    next_id = len(ids) + 1
+    for s, p, o in csv_rows(text):
+        if p in NOT_LINKS or s == o or s.startswith(NOT_NODES) or o.startswith(NOT_NODES):
+            continue
+        number = predicates.get(p)
+        if number is None:
+            number = predicates[p] = len(predicates) + 1
+        pair = []
+        for iri in (s, o):
+            known = ids.get(iri)
+            if known is None:
+                known = ids[iri] = next_id
+                next_id += 1
+                nameless.append(iri)
+            pair.append(known)
+        found.add((pair[0], number, pair[1]))
+    entity_rows.extend((ids[iri], iri, "other", None, None, None, None, 0.0)
+                       for iri in nameless)
+    return sorted(found), predicates

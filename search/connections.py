@@ -1,9 +1,11 @@
 """How are A and B connected? Shortest paths between two entities, told as sentences.
 
-A bidirectional breadth-first search over the store, one neighbour query per expanded
-entity (through the Store interface, so it runs on any backend). Hubs are capped: an
-entity with more links than the fan-out cap contributes only the first ones, and the
-answer says so.
+A bidirectional breadth-first search over the links between entities. They are read from
+the search index's adjacency table, which the loader builds from the store through the
+Store interface with the index (so it runs on any backend, and a request does not ask the
+store once per expanded entity); without a current index, one neighbour query per
+expanded entity goes to the store. Hubs are capped: an entity with more links than the
+fan-out cap contributes only the first ones, and the answer says so.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from itertools import islice
 
+from tillvaxtgraf.search.build import NOT_NODES
 from tillvaxtgraf.search.index import SearchIndex, entity_labels
 from tillvaxtgraf.store.base import Store
 from tillvaxtgraf.store.bindings import bind_table
@@ -22,6 +25,15 @@ from tillvaxtgraf.store.sparql import sparql
 from tillvaxtgraf.store.terms import Term
 
 FANOUT_CAP = 200
+NEIGHBOUR_LIMIT = 201  # as store/sparql/neighbours.rq
+# The telling relations of a search hit: what it states, and these links others state
+# about it (store/sparql/relations_batch.rq without an index).
+TELLING_INVERSES = ("http://www.w3.org/ns/org#hasMember", "http://www.w3.org/ns/org#hasUnit",
+                    "http://purl.org/dc/terms/hasPart",
+                    "http://www.w3.org/2004/02/skos/core#narrower")
+RELATIONS_LIMIT = 200
+
+
 class _LruCache:
     """Neighbours by (store version, entity), shared by the requests of one process:
     a snapshot never changes, so its entries stay true until the version moves on."""
@@ -132,9 +144,11 @@ def _local_name(iri: str) -> str:
 
 class PathFinder:
     def __init__(self, store: Store, index: SearchIndex | None, *, fanout: int = FANOUT_CAP,
-                 lang: str = "sv") -> None:
+                 lang: str = "sv", index_is_current: bool = True) -> None:
         self.store = store
         self.index = index
+        # Links and phrases come from the index only when it mirrors the store's data now.
+        self.linked = index if index_is_current else None
         self.fanout = fanout
         self.lang = lang
         self.cache: dict[str, list[tuple[str, str, bool]]] = {}
@@ -143,12 +157,16 @@ class PathFinder:
 
     def neighbours(self, node: str) -> list[tuple[str, str, bool]]:
         if node not in self.cache:
-            key = (self.store.version(), node)
+            key = (self._state(), node)
             found = _NEIGHBOURS.get(key)
             if found is None:
-                _, rows = self.store.select(sparql("neighbours"), {"node": Term.iri(node)})
-                found = [(r["p"].value, r["other"].value, r["inverse"].value == "true")
-                         for r in rows if "other" in r]
+                if self.linked is not None and not node.startswith(NOT_NODES):
+                    found = self.linked.links(node, max(NEIGHBOUR_LIMIT, self.fanout + 1))
+                else:
+                    _, rows = self.store.select(sparql("neighbours"),
+                                                {"node": Term.iri(node)})
+                    found = [(r["p"].value, r["other"].value, r["inverse"].value == "true")
+                             for r in rows if "other" in r]
                 _NEIGHBOURS.put(key, found)
             if len(found) > self.fanout:
                 self.capped.add(node)
@@ -156,6 +174,11 @@ class PathFinder:
             self.cache[node] = found
             self.expansions += 1
         return self.cache[node]
+
+    def _state(self) -> str:
+        """What the links and phrases are read from: the index file, or the store's
+        version (each names one state of the data that never changes)."""
+        return str(self.linked.path) if self.linked is not None else self.store.version()
 
     def _expand(self, side: _Side) -> None:
         side.depth += 1
@@ -249,6 +272,10 @@ class PathFinder:
         found: dict[str, list[tuple[str, str, bool]]] = {n: [] for n in nodes}
         if not nodes:
             return found
+        if self.linked is not None:
+            for node in nodes:
+                found[node] = self.linked.links(node, RELATIONS_LIMIT, TELLING_INVERSES)
+            return found
         text = bind_table(sparql("relations_batch"), "node",
                           [Term.iri(n).to_ntriples() for n in nodes])
         _, rows = self.store.select(text)
@@ -259,19 +286,23 @@ class PathFinder:
         return found
 
     def _phrases(self) -> tuple[dict[str, str], dict[str, str]]:
-        key = (self.store.version(), self.lang)
+        key = (self._state(), self.lang)
         if key in _PHRASE_CACHE:
             return _PHRASE_CACHE[key]
         phrases = {iri: p[self.lang] for iri, p in PHRASES.items()}
         inverse_of: dict[str, str] = dict(INVERSES)
-        _, rows = self.store.select(sparql("property_labels"))
-        for row in rows:
-            label = row["label"]
-            if label.lang == self.lang:
-                phrases.setdefault(row["property"].value, label.value.lower())
-            if "inverse" in row:
-                inverse_of[row["property"].value] = row["inverse"].value
-                inverse_of.setdefault(row["inverse"].value, row["property"].value)
+        if self.linked is not None:
+            labelled = self.linked.property_labels()
+        else:
+            _, rows = self.store.select(sparql("property_labels"))
+            labelled = [(r["property"].value, r["label"].value, r["label"].lang,
+                         r["inverse"].value if "inverse" in r else None) for r in rows]
+        for prop, label, lang, inverse in labelled:
+            if lang == self.lang:
+                phrases.setdefault(prop, label.lower())
+            if inverse:
+                inverse_of[prop] = inverse
+                inverse_of.setdefault(inverse, prop)
         inverse = {p: phrases[q] for p, q in inverse_of.items() if q in phrases}
         if len(_PHRASE_CACHE) > 16:
             _PHRASE_CACHE.clear()

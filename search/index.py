@@ -50,6 +50,8 @@ class SearchIndex:
                                 "run 'tillvaxtgraf reindex'")
         self.store_version = meta.get("store_version", "")
         self.entities = int(meta.get("entities", "0"))
+        self.predicates = dict(self._db().execute("SELECT id, iri FROM predicate"))
+        self._predicate_ids = {iri: number for number, iri in self.predicates.items()}
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -84,7 +86,7 @@ class SearchIndex:
         order = "ORDER BY bm25(names)" if table == "names" else ""
         sql = (
             "SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "
-            "e.description_en, e.importance, n.text, n.weight, "
+            "e.description_en, e.importance, n.text, n.weight, n.plain, "
             + ("bm25(names)" if table == "names" else "0")
             + f" FROM {table} n JOIN entity e ON e.id = n.entity "
             f"WHERE {table} MATCH ? {order} LIMIT ?"
@@ -120,10 +122,9 @@ class SearchIndex:
             rows += self._candidates("names_bulk", match, BULK_CANDIDATES)
         wanted = normalize(" ".join(words))
         best: dict[str, Hit] = {}
-        for iri, kind, sv, en, dsv, den, importance, name, weight, rank in rows:
+        for iri, kind, sv, en, dsv, den, importance, name, weight, plain, rank in rows:
             if kinds and kind not in kinds:
                 continue
-            plain = " ".join(tokens(name))
             if plain == wanted:
                 match_score = 100.0
             elif plain.startswith(wanted):
@@ -156,6 +157,47 @@ class SearchIndex:
         ]
 
 
+    def links(self, iri: str, limit: int, inverse_predicates: tuple[str, ...] | None = None
+              ) -> list[tuple[str, str, bool]]:
+        """The entity's links to other entities, (predicate, other, inverse), the ones it
+        states first: the adjacency the store's neighbours query would give, from the
+        index. ``inverse_predicates`` keeps only those of the links others state."""
+        db = self._db()
+        found = db.execute("SELECT id FROM entity WHERE iri = ?", (iri,)).fetchone()
+        if found is None:
+            return []
+        node = found[0]
+        rows = db.execute("SELECT p, o, 0 FROM edge WHERE s = ? LIMIT ?",
+                          (node, limit)).fetchall()
+        if len(rows) < limit:
+            if inverse_predicates is None:
+                rows += db.execute("SELECT p, s, 1 FROM edge WHERE o = ? LIMIT ?",
+                                   (node, limit - len(rows))).fetchall()
+            else:
+                for predicate in inverse_predicates:
+                    number = self._predicate_ids.get(predicate)
+                    if number is not None and len(rows) < limit:
+                        rows += db.execute(
+                            "SELECT p, s, 1 FROM edge WHERE o = ? AND p = ? LIMIT ?",
+                            (node, number, limit - len(rows))).fetchall()
+        if not rows:
+            return []
+        others = sorted({other for _, other, _ in rows})
+        iris: dict[int, str] = {}
+        for start in range(0, len(others), 500):
+            chunk = others[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            iris.update(db.execute(
+                f"SELECT id, iri FROM entity WHERE id IN ({marks})", chunk))  # noqa: S608
+        return [(self.predicates[p], iris[other], bool(inverse))
+                for p, other, inverse in rows]
+
+    def property_labels(self) -> list[tuple[str, str, str | None, str | None]]:
+        """(property, label, language, inverse) of every property the store labels."""
+        return self._db().execute(
+            "SELECT property, label, lang, inverse FROM property_label").fetchall()
+
+
 def entity_labels(index: SearchIndex | None, iris: list[str], lang: str = "sv"
                   ) -> dict[str, tuple[str, str]]:
     """Label and kind of each IRI the index knows (one query for all of them)."""
@@ -167,7 +209,8 @@ def entity_labels(index: SearchIndex | None, iris: list[str], lang: str = "sv"
         chunk = iris[start:start + 500]
         marks = ",".join("?" * len(chunk))
         for iri, kind, sv, en in db.execute(
-            f"SELECT iri, kind, label_sv, label_en FROM entity WHERE iri IN ({marks})",  # noqa: S608
+            "SELECT iri, kind, label_sv, label_en FROM entity "  # noqa: S608
+            f"WHERE iri IN ({marks}) AND label_sv IS NOT NULL",  # nameless link ends: no
             chunk,
         ):
             found[iri] = ((en if lang == "en" else sv) or sv or en or iri, kind)

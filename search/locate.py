@@ -42,6 +42,11 @@ class IndexLocator:
         return found
 
     def locate(self) -> Located:
+        current = derived_dir(self.store)
+        if current is not None:  # the usual case, without a stat or a listing: an open
+            index = self._open.get(current / INDEX_FILE)  # index file never changes
+            if index is not None:
+                return Located(index, stale=False)
         candidates = self._candidates()
         for position, path in enumerate(candidates):
             if not path.is_file():

@@ -15,6 +15,8 @@ def normalize(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
+    if text.isascii():  # nothing to decompose: the same tokens, without normalize()
+        return _WORD.findall(text.lower())
     return _WORD.findall(normalize(text))
 
 

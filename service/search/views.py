@@ -49,11 +49,18 @@ def _kinds() -> set[str] | None:
     return kinds or None
 
 
+def _finder(lang: str, **options: int) -> PathFinder:
+    """A path finder over the current index's links (the store's, if it has none yet)."""
+    located = get_search().locate()
+    return PathFinder(get_store(), located.index, lang=lang,
+                      index_is_current=not located.stale, **options)
+
+
 def _relations(hits: list[dict[str, Any]], lang: str) -> None:
     """Add a few telling relations to the first results (one query for all of them)."""
     if not hits:
         return
-    finder = PathFinder(get_store(), get_search().locate().index, fanout=40, lang=lang)
+    finder = _finder(lang, fanout=40)
     phrases, inverse_phrases = finder.property_phrases(), finder.inverse_phrases()
     links_of = finder.relations_of([hit["iri"] for hit in hits[:RELATIONS_FOR]])
     every = sorted({other for links in links_of.values() for _, other, _ in links})
@@ -170,7 +177,7 @@ def find_connections(lang: str) -> dict[str, Any] | None:
     source, target = _resolve("from", lang), _resolve("to", lang)
     if source is None or target is None:
         return None
-    finder = PathFinder(get_store(), get_search().locate().index, lang=lang)
+    finder = _finder(lang)
     answer = finder.connect(source, target, max_length=_max_length())
     return _connections_json(answer, finder.property_phrases(), lang)
 
@@ -198,7 +205,7 @@ def api_neighbourhood() -> Response:
     if not is_valid_iri(iri):
         raise HttpError(400, "parameter 'iri': give an absolute IRI")
     lang = _lang()
-    finder = PathFinder(get_store(), get_search().locate().index, fanout=60, lang=lang)
+    finder = _finder(lang, fanout=60)
     links = finder.neighbours(iri)
     phrases = finder.property_phrases()
     labels = entity_labels(finder.index, [iri] + [o for _, o, _ in links], lang)
