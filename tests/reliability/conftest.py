@@ -15,11 +15,19 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "service"))
 
-from reliability_support import BIG_GRAPH, write_base, write_old_big  # noqa: E402
+from reliability_support import BIG_GRAPH, RUNNING, write_base, write_old_big  # noqa: E402
 from service_support import LiveServer, start_server  # noqa: E402
 
 from tillvaxtgraf.loaders.load import load_sources  # noqa: E402
 from tillvaxtgraf.loaders.sources import rdf_source  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def no_loader_left() -> Iterator[None]:
+    """A test that fails while a loader is frozen (SIGSTOP) must not leave it behind."""
+    yield
+    while RUNNING:
+        RUNNING.pop().kill()
 
 
 @pytest.fixture(scope="session")

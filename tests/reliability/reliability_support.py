@@ -55,17 +55,20 @@ def write_old_big(path: Path, projects: int = 200) -> Path:
 
 
 def write_big(path: Path, projects: int) -> int:
-    """The big load's file: five triples a project, one in ten named; returns triples."""
+    """The big load's file: five triples a project, one in ten named and typed (so the
+    search index has work to do, but not most of the load's time); returns triples."""
     with open(path, "w", encoding="utf-8") as out:
         for i in range(projects):
             s = f"<{ID}project/fault-{i}>"
-            name = (f'<{SKOS}prefLabel> "Snabbväxt {i}"@sv' if i % 10 == 0
-                    else f'<http://purl.org/dc/terms/identifier> "F-{i}"')
-            out.write(f"{s} <{RDF}type> <{TG}Project> .\n"
-                      f'{s} <{TG}amount> "{i * 7919 % 100_000}.5"^^<{XSD}decimal> .\n'
+            if i % 10 == 0:
+                out.write(f"{s} <{RDF}type> <{TG}Project> .\n"
+                          f'{s} <{SKOS}prefLabel> "Snabbväxt {i}"@sv .\n')
+            else:
+                out.write(f'{s} <{TG}startYear> "{2014 + i % 12}"^^<{XSD}gYear> .\n'
+                          f'{s} <http://purl.org/dc/terms/identifier> "F-{i}" .\n')
+            out.write(f'{s} <{TG}amount> "{i * 7919 % 100_000}.5"^^<{XSD}decimal> .\n'
                       f"{s} <{TG}inCounty> <{ID}county/{i % 21 + 1:02d}> .\n"
-                      f"{s} <{TG}partner> <{ID}project/fault-{i * 31 % projects}> .\n"
-                      f"{s} {name} .\n")
+                      f"{s} <{TG}partner> <{ID}project/fault-{i * 31 % projects}> .\n")
     return projects * 5
 
 
@@ -130,6 +133,9 @@ PHASE_LINES = (
 )
 
 
+RUNNING: list[WatchedLoad] = []  # killed at each test's end if still there (conftest)
+
+
 @dataclass
 class WatchedLoad:
     """``tillvaxtgraf -v load`` in its own process, with the moments each phase began.
@@ -159,6 +165,7 @@ class WatchedLoad:
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             preexec_fn=self.preexec,  # type: ignore[arg-type]
         )
+        RUNNING.append(self)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -210,9 +217,12 @@ class WatchedLoad:
             assert time.monotonic() < deadline, f"no commit came:\n{self.log()}"
             time.sleep(0.0002)
 
-    def wait_until(self, seconds: float) -> None:
+    def wait_until(self, seconds: float, unless: str | None = None) -> None:
+        """Wait until ``seconds`` after the start, or until phase ``unless`` begins."""
         while self.elapsed() < seconds and self.proc.poll() is None:
             self.poll_phases()
+            if unless is not None and unless in self.phases:
+                return
             time.sleep(0.002)
 
     def freeze(self) -> bool:
@@ -223,7 +233,8 @@ class WatchedLoad:
         return True
 
     def kill(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=30)
         self._reader.join(timeout=10)
 
