@@ -19,7 +19,8 @@ def open_store(settings: Settings) -> Store:
     from tillvaxtgraf.store.embedded_backend import EmbeddedStore
 
     return EmbeddedStore(settings.store, workers=settings.query_workers,
-                         default_timeout=settings.query_time_limit)
+                         default_timeout=settings.query_time_limit,
+                         network=bool(settings.service_allow))
 
 
 class StoreExtension:

@@ -66,9 +66,10 @@ def error_from(payload: dict) -> TillvaxtgrafError:
 class WorkerProcess:
     """One child process and the pipe to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, network: bool = False) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tillvaxtgraf.store.worker"],
+            [sys.executable, "-m", "tillvaxtgraf.store.worker",
+             *([] if network else ["--no-network"])],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -106,8 +107,9 @@ class WorkerProcess:
 class WorkerPool:
     """A fixed number of workers; a query borrows one and gives it back."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, network: bool = False) -> None:
         self.size = max(1, size)
+        self.network = network
         self.idle: queue.LifoQueue[WorkerProcess | None] = queue.LifoQueue()
         for _ in range(self.size):
             self.idle.put(None)  # a slot; the process starts on first use
@@ -123,7 +125,7 @@ class WorkerPool:
                                hint="try again in a moment") from None
         if worker is None or not worker.alive():
             try:
-                worker = WorkerProcess()
+                worker = WorkerProcess(self.network)
             except OSError as exc:
                 self.idle.put(None)
                 raise StoreUnavailable(f"could not start a query worker: {exc}") from None
@@ -152,19 +154,21 @@ class EmbeddedStore(Store):
     """Queries on the current snapshot through workers that the time limit can kill."""
 
     def __init__(self, path: str | os.PathLike[str], *, workers: int = 2,
-                 default_timeout: float = 30.0) -> None:
+                 default_timeout: float = 30.0, network: bool = False) -> None:
+        """``network``: whether queries may reach other servers (SERVICE); without it the
+        workers cannot open an IPv4/IPv6 socket at all (store/sandbox.py)."""
         self.root = SnapshotDir(path)
         self.default_timeout = default_timeout
         # (pointer identity, snapshot name) -> the snapshot's folder, checked once
         self._resolved: tuple[tuple[object, str | None], str] | None = None
         ensure_snapshot(path)
-        self.pool = WorkerPool(workers)
+        self.pool = WorkerPool(workers, network)
 
     # -- helpers -------------------------------------------------------------------------
 
     def _pool(self) -> WorkerPool:
         if self.pool.pid != os.getpid():  # forked (e.g. by gunicorn): start afresh
-            self.pool = WorkerPool(self.pool.size)
+            self.pool = WorkerPool(self.pool.size, self.pool.network)
         return self.pool
 
     def _snapshot_path(self) -> str:

@@ -253,6 +253,13 @@ class Worker:
 def main() -> None:
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write into the frame stream
+    if "--no-network" in sys.argv[1:]:
+        from tillvaxtgraf.store.sandbox import deny_network
+
+        if not deny_network():
+            print("tillvaxtgraf worker: this system cannot take network access away from "
+                  "the query worker; SERVICE and LOAD are refused by the query check alone",
+                  file=sys.stderr)
     reader = frames.FrameReader(sys.stdin.buffer.fileno())
     worker = Worker(out)
     while True:

@@ -32,10 +32,11 @@ from service_support import (
     store_state,
 )
 
-from tillvaxtgraf.errors import LoadError
+from tillvaxtgraf.errors import LoadError, TillvaxtgrafError
 from tillvaxtgraf.loaders.load import load_sources
 from tillvaxtgraf.loaders.sources import rdf_source
 from tillvaxtgraf.settings import SettingsError, load_settings
+from tillvaxtgraf.store.embedded_backend import EmbeddedStore
 
 JSON = {"Accept": "application/json"}
 EMPTY_RESULTS = b'{"head":{"vars":[]},"results":{"bindings":[]}}'
@@ -254,6 +255,25 @@ def test_a_service_on_the_allow_list_does_reach_the_listener(small_store: Path,
     assert response.status_code == 200, response.get_data(as_text=True)
     assert listener.connections() == 1
     assert listener.requests[0].startswith(b"POST /sparql ")
+
+
+@pytest.mark.parametrize("network", [False, True])
+def test_query_workers_without_an_allow_list_cannot_open_a_socket(
+        small_store: Path, listener: Listener, network: bool) -> None:
+    """Under the text check, the kernel: a SERVICE that reaches the engine (here through
+    the Store interface, past the service's check) connects only if network is allowed."""
+    store = EmbeddedStore(small_store, workers=1, default_timeout=10, network=network)
+    try:
+        query = f"ASK {{ SERVICE <{listener.url}sparql> {{ ?s ?p ?o }} }}"
+        if network:
+            assert store.ask(query) is False  # the listener's empty answer
+        else:
+            with pytest.raises(TillvaxtgrafError, match="(?i)permission denied"):
+                store.ask(query)
+            assert store.ask("ASK { ?s ?p ?o }") is True  # the worker still answers
+    finally:
+        store.close()
+    assert listener.connections() == (1 if network else 0), listener.requests
 
 
 def test_load_is_refused_however_it_is_spelt(small_app: Flask, listener: Listener) -> None:
