@@ -50,7 +50,7 @@ def endpoint_times(store_dir: Path, project: str, repeat: int) -> dict[str, floa
     from tillvaxtgraf.service import create_app
     from tillvaxtgraf.settings import load_settings
 
-    app = create_app(load_settings({}, store=str(store_dir)))
+    app = create_app(load_settings({}, store=str(store_dir), rate_limit=""))  # one client
     client = app.test_client()
     requests = {
         "GET /id/project/… (N-Triples)": (project.removeprefix("https://w3id.org/tillvaxtgraf"),

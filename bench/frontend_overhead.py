@@ -156,7 +156,8 @@ def serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
     full = {k: v for k, v in os.environ.items() if not k.startswith("TILLVAXTGRAF_")}
     full.update(env)
     full.update({"TILLVAXTGRAF_LOG_LEVEL": "WARNING", "TILLVAXTGRAF_WORKERS": "2",
-                 "TILLVAXTGRAF_THREADS": "4"})
+                 "TILLVAXTGRAF_THREADS": "4",
+                 "TILLVAXTGRAF_RATE_LIMIT": "off"})  # one client address sends everything
     script = Path(sys.executable).with_name("tillvaxtgraf")
     command = [str(script)] if script.exists() else ["tillvaxtgraf"]
     with open(log, "wb") as out:
