@@ -78,6 +78,7 @@ def kill_at(load: WatchedLoad, phase: str, fraction: float, lengths: dict[str, f
     """Freeze the loader at the point (at the latest when the next phase begins), then
     kill -9 it; returns the phase it was in, None if it had finished before."""
     if phase == "commit":
+        load.wait_for("publish")
         load.wait_for_commit()
     else:
         begun = load.wait_for(phase)
