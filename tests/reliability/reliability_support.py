@@ -209,10 +209,9 @@ class WatchedLoad:
         """Wait until the loader is swapping CURRENT: its temporary file is there, or
         the swap is done (whichever is seen first)."""
         root = SnapshotDir(self.store)
-        before = root.current_name()
         pointer_tmp = root.root / "CURRENT.tmp"
         deadline = time.monotonic() + limit
-        while not pointer_tmp.exists() and root.current_name() == before:
+        while not pointer_tmp.exists() and root.current_name() != self.next_snapshot.name:
             assert self.proc.poll() is None, f"the load ended unseen:\n{self.log()}"
             assert time.monotonic() < deadline, f"no commit came:\n{self.log()}"
             time.sleep(0.0002)
