@@ -8,7 +8,10 @@ amounts; organisations; counties), loads it into our store with ``tillvaxtgraf l
 into an Oxigraph store with ``oxigraph load`` (both optimized), serves it with
 ``tillvaxtgraf serve`` (gunicorn, 2 workers, the defaults) and with
 ``oxigraph serve-read-only --union-default-graph`` (our default graph is the union too),
-and runs the same mix against both at concurrency 1 and 8:
+and runs the same mix against both at concurrency 1 and 8. Ours runs twice, side by
+side: with the result cache (the production default: small answers are kept per
+gunicorn worker and given again while the snapshot is unchanged) and without it
+(``TILLVAXTGRAF_RESULT_CACHE_BYTES=0``), since the mix repeats its query texts:
 
     lookup       every triple of one project (a different project per request)
     label        a CONTAINS filter over the labels of one county's projects, LIMIT 50
@@ -62,6 +65,7 @@ WORDS = ["Innovation", "Kompetens", "Grön", "Omställning", "Besöksnäring", "
 COUNTIES = ["01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14", "17",
             "18", "19", "20", "21", "22", "23", "24", "25"]
 STREAM_ROWS = 1_000_000
+NO_CACHE = "no cache"
 JSON_RESULTS = "application/sparql-results+json"
 
 
@@ -188,16 +192,22 @@ def tillvaxtgraf_command() -> list[str]:
     return [str(script)] if script.exists() else ["tillvaxtgraf"]
 
 
-def start_ours(store: Path, log: Path) -> Server:
+def start_ours(store: Path, log: Path, name: str = "tillvaxtgraf",
+               cache_bytes: int | None = None) -> Server:
+    """Our server with the production defaults, except: no per-client rate limit (every
+    request here comes from one address, and Oxigraph has none), a long time limit for
+    the stream, WARNING logging; ``cache_bytes`` 0 turns the result cache off."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("TILLVAXTGRAF_")}
     env.update({"TILLVAXTGRAF_STORE": str(store), "TILLVAXTGRAF_LOG_LEVEL": "WARNING",
-                "TILLVAXTGRAF_QUERY_TIME_LIMIT": "300"})
+                "TILLVAXTGRAF_QUERY_TIME_LIMIT": "300", "TILLVAXTGRAF_RATE_LIMIT": "off"})
+    if cache_bytes is not None:
+        env["TILLVAXTGRAF_RESULT_CACHE_BYTES"] = str(cache_bytes)
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [*tillvaxtgraf_command(), "serve", "--host", "127.0.0.1", "--port", str(port)],
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server("tillvaxtgraf", proc, port, "/sparql")
+    server = Server(name, proc, port, "/sparql")
     wait_for(f"http://127.0.0.1:{port}/healthz", proc, log)
     return server
 
@@ -374,6 +384,10 @@ class MemorySampler:
 # -- the run -----------------------------------------------------------------------------
 
 
+def ratio(ours: Cell, theirs: Cell) -> str:
+    return f"{ours.rps / theirs.rps:.2f}" if theirs.rps else "nan"
+
+
 def fmt_cell(cell: Cell) -> str:
     return f"{cell.rps:8.1f} {cell.p50_ms:9.1f} {cell.p99_ms:9.1f}"
 
@@ -386,6 +400,8 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,8")
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--workdir", type=Path, help="keep the data and stores here")
+    parser.add_argument("--reuse", action="store_true",
+                        help="with --workdir: serve the stores an earlier run loaded there")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON")
     args = parser.parse_args()
     levels = [int(c) for c in args.concurrency.split(",")]
@@ -400,21 +416,31 @@ def main() -> None:
           f"({data.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.1f} s")
 
     ours_store, oxi_store = work / "ours", work / "oxigraph"
-    for folder in (ours_store, oxi_store):
-        shutil.rmtree(folder, ignore_errors=True)
-    started = time.monotonic()
-    subprocess.run([*tillvaxtgraf_command(), "--store", str(ours_store), "load", str(data),
-                    "--graph", GRAPH, "--no-progress"], check=True, stdout=subprocess.DEVNULL)
-    print(f"tillvaxtgraf load: {time.monotonic() - started:.1f} s")
-    started = time.monotonic()
-    subprocess.run(["oxigraph", "load", "--location", str(oxi_store), "--file", str(data),
-                    "--graph", GRAPH], check=True, capture_output=True)
-    subprocess.run(["oxigraph", "optimize", "--location", str(oxi_store)], check=True,
-                   capture_output=True)
-    print(f"oxigraph load + optimize: {time.monotonic() - started:.1f} s")
+    marker = work / f"loaded-{args.projects}-{args.seed}"
+    if args.reuse and marker.exists():
+        print("stores: reused from an earlier run in --workdir")
+    else:
+        marker.unlink(missing_ok=True)
+        for folder in (ours_store, oxi_store):
+            shutil.rmtree(folder, ignore_errors=True)
+        started = time.monotonic()
+        subprocess.run([*tillvaxtgraf_command(), "--store", str(ours_store), "load", str(data),
+                        "--graph", GRAPH, "--no-progress"], check=True,
+                       stdout=subprocess.DEVNULL)
+        print(f"tillvaxtgraf load: {time.monotonic() - started:.1f} s")
+        started = time.monotonic()
+        subprocess.run(["oxigraph", "load", "--location", str(oxi_store), "--file", str(data),
+                        "--graph", GRAPH], check=True, capture_output=True)
+        subprocess.run(["oxigraph", "optimize", "--location", str(oxi_store)], check=True,
+                       capture_output=True)
+        print(f"oxigraph load + optimize: {time.monotonic() - started:.1f} s")
+        marker.touch()
 
     mix = queries(args.projects, args.seed)
+    # Ours twice: with the result cache (the production default) and without it, so the
+    # repeated small queries of the mix show both the cache and the uncached path.
     servers = [start_ours(ours_store, work / "ours.log"),
+               start_ours(ours_store, work / "ours-nocache.log", NO_CACHE, cache_bytes=0),
                start_oxigraph(oxi_store, work / "oxigraph.log")]
     results: dict[str, dict[str, dict[int, Cell]]] = {}
     memory: dict[str, dict[str, tuple[float, float]]] = {}
@@ -424,6 +450,8 @@ def main() -> None:
         for query in mix:
             for clients in levels:
                 for server in servers:
+                    if server.name == NO_CACHE and query.name == "stream":
+                        continue  # 1 M rows are never kept: the cache plays no part
                     if query.name == "stream":
                         with MemorySampler(server) as sampler:
                             cell = run_python(server, query, clients, 0.0,
@@ -451,17 +479,26 @@ def main() -> None:
     print(f"\nclient: {'wrk' if use_wrk else 'python threads'} for lookup, label and two-hop; "
           "python threads for group-by and the stream; req/s, p50 and p99 in ms; load "
           f"average {os.getloadavg()[0]:.1f} at the end\n")
-    print("| query | c | ours req/s | ours p50 | ours p99 | oxigraph req/s | oxigraph p50 "
-          "| oxigraph p99 | ours/oxigraph |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("ours: result cache on (production default), each gunicorn worker keeping its "
+          "own; no cache: TILLVAXTGRAF_RESULT_CACHE_BYTES=0. 'per query' is requests per "
+          "distinct query text in the cell: with two gunicorn workers, at most two requests "
+          "per distinct query miss the cache.\n")
+    print("| query | c | per query | ours req/s | ours p50 | ours p99 | no cache req/s "
+          "| no cache p50 | no cache p99 | oxigraph req/s | oxigraph p50 | oxigraph p99 "
+          "| ours/oxigraph | no cache/oxigraph |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for query in mix:
         for clients in levels:
-            ours = results[query.name]["tillvaxtgraf"][clients]
-            oxi = results[query.name]["oxigraph"][clients]
-            ratio = ours.rps / oxi.rps if oxi.rps else float("nan")
-            print(f"| {query.name} | {clients} | {ours.rps:.1f} | {ours.p50_ms:.1f} | "
-                  f"{ours.p99_ms:.1f} | {oxi.rps:.1f} | {oxi.p50_ms:.1f} | {oxi.p99_ms:.1f} "
-                  f"| {ratio:.2f} |")
+            cells = results[query.name]
+            ours, oxi = cells["tillvaxtgraf"][clients], cells["oxigraph"][clients]
+            plain = cells.get(NO_CACHE, {}).get(clients)
+            per_query = ours.requests / len(query.texts)
+            print(f"| {query.name} | {clients} | {per_query:.1f} | {ours.rps:.1f} | "
+                  f"{ours.p50_ms:.1f} | {ours.p99_ms:.1f} | "
+                  + (f"{plain.rps:.1f} | {plain.p50_ms:.1f} | {plain.p99_ms:.1f} | "
+                     if plain else "— | — | — | ")
+                  + f"{oxi.rps:.1f} | {oxi.p50_ms:.1f} | {oxi.p99_ms:.1f} | "
+                  f"{ratio(ours, oxi)} | {ratio(plain, oxi) if plain else '—'} |")
     print("\nresident memory during the stream (largest baseline → largest growth, MB):")
     for name, roles in memory.items():
         for role, (base, grown) in sorted(roles.items()):
