@@ -18,6 +18,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from tillvaxtgraf.service.cors import add_cors
 from tillvaxtgraf.service.http_errors import error_response
 from tillvaxtgraf.settings import SETTINGS_BY_NAME, parse_rate_limit
 
@@ -49,12 +50,17 @@ def too_many_requests(error: RateLimitExceeded) -> Response:
     current = current_app.extensions["tillvaxtgraf.limiter"].current_limit
     wait = max(1, math.ceil(current.reset_at - time.time())) if current else 1
     env = SETTINGS_BY_NAME["rate_limit"].env_var
-    return error_response(429, {
+    response = error_response(429, {
         "status": 429, "title": "Too Many Requests", "error": "RateLimitExceeded",
         "message": f"too many requests from this client: at most {error.description} on "
                    "the query, search and page endpoints",
         "hint": f"retry after {wait} s; the operator sets the limit with {env}",
     }, {"Retry-After": str(wait)})
+    # Browser apps elsewhere read the data (CORS); they may read why they must wait too.
+    add_cors(response)
+    if "Access-Control-Expose-Headers" in response.headers:
+        response.headers["Access-Control-Expose-Headers"] += ", Retry-After"
+    return response
 
 
 def register(app: Flask) -> Limiter | None:

@@ -457,6 +457,8 @@ def test_the_rate_limit_holds_per_client_and_resets(small_store: Path) -> None:
         wait = int(refused.headers["Retry-After"])
         assert 1 <= wait <= 4
         assert refused.headers["X-Content-Type-Options"] == "nosniff"
+        assert refused.headers["Access-Control-Allow-Origin"] == "*"
+        assert "Retry-After" in refused.headers["Access-Control-Expose-Headers"]
         text = client.get(LIMITED[0], headers={"Accept": "text/plain"})
         assert text.status_code == 429 and text.mimetype == "text/plain"
         assert text.get_data(as_text=True).startswith("429 Too Many Requests")
