@@ -18,7 +18,7 @@ import math
 import os
 import sqlite3
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,16 +47,7 @@ NAME_WEIGHT = {
 DEGREE_LIMIT_ENTITIES = 20_000
 TYPO_MIN_LENGTH = 4
 
-# Links that are not relations between entities (store/sparql/neighbours.rq says the same).
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-PROV = "http://www.w3.org/ns/prov#"
-DCTERMS = "http://purl.org/dc/terms/"
-NOT_LINKS = {
-    RDF + "type", RDFS + "isDefinedBy", RDFS + "seeAlso", PROV + "wasGeneratedBy",
-    PROV + "wasDerivedFrom", DCTERMS + "source", SKOS + "exactMatch", SKOS + "inScheme",
-    SKOS + "topConceptOf", SKOS + "hasTopConcept",
-}
+# Link ends that are not entities (store/sparql/neighbours.rq says the same).
 NOT_NODES = ("https://w3id.org/tillvaxtgraf/graph/", "https://w3id.org/tillvaxtgraf/ontology",
              "http://www.wikidata.org/")
 
@@ -137,7 +128,8 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
     started = time.perf_counter()
 
     def lap(step: str) -> None:
-        log.debug("search index: %s done at %.2f s", step, time.perf_counter() - started)
+        log.debug("search index: %s done at %.2f s (CPU %.2f s)", step,
+                  time.perf_counter() - started, time.process_time())
 
     queries = ("search_names", "search_class_tree", "search_types", "search_descriptions",
                "search_links", "search_property_labels")
@@ -174,7 +166,8 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
         db.executescript(SCHEMA)
         tokenize = _Tokens()
         kinds: dict[frozenset[str], str] = {}
-        vocab: dict[str, int] = defaultdict(int)
+        vocab: Counter[str] = Counter()
+        count = vocab.update
         entity_rows, name_rows, bulk_rows = [], [], []
         ids: dict[str, int] = {}
         for number, (iri, entries) in enumerate(sorted(names.items()), start=1):
@@ -190,16 +183,11 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
             desc = descriptions.get(iri, {})
             entity_rows.append((number, iri, kind, sv, en, desc.get("sv") or desc.get("en"),
                                 desc.get("en") or desc.get("sv"), importance))
-            seen = set()
             bucket = bulk_rows if kind in BULK_KINDS else name_rows
-            for text, weight in entries:
-                if (text, weight) in seen:
-                    continue
-                seen.add((text, weight))
+            for text, weight in (entries if len(entries) == 1 else dict.fromkeys(entries)):
                 words = tokenize(text)
                 bucket.append((text, number, weight, " ".join(words)))
-                for token in words:
-                    vocab[token] += 1
+                count(words)
         named = len(entity_rows)
         lap("entities and names")
         edges, predicates = _edges(links, ids, entity_rows)
@@ -216,7 +204,7 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
         lap("typo variants")
         db.executemany("INSERT INTO predicate VALUES (?,?)",
                        [(number, iri) for iri, number in predicates.items()])
-        db.executemany("INSERT INTO edge VALUES (?,?,?)", edges)
+        db.executemany("INSERT OR IGNORE INTO edge VALUES (?,?,?)", edges)
         db.execute("CREATE INDEX edge_in ON edge (o, p, s)")
         lap("links inserted")
         db.executemany("INSERT INTO property_label VALUES (?,?,?,?)",
@@ -259,24 +247,28 @@ def _edges(text: str, ids: dict[str, int], entity_rows: list[tuple]
     predicates' numbers. Linked IRIs without a name join the entity rows, nameless (no
     labels), so that one number stands for each node."""
     predicates: dict[str, int] = {}
-    found = set()
+    found: list[tuple[int, int, int]] = []
     nameless: list[str] = []
     next_id = len(ids) + 1
+    known = ids.get
     for s, p, o in csv_rows(text):
-        if p in NOT_LINKS or s == o or s.startswith(NOT_NODES) or o.startswith(NOT_NODES):
+        if s == o or s.startswith(NOT_NODES) or o.startswith(NOT_NODES):
             continue
         number = predicates.get(p)
         if number is None:
             number = predicates[p] = len(predicates) + 1
-        pair = []
-        for iri in (s, o):
-            known = ids.get(iri)
-            if known is None:
-                known = ids[iri] = next_id
-                next_id += 1
-                nameless.append(iri)
-            pair.append(known)
-        found.add((pair[0], number, pair[1]))
+        a = known(s)
+        if a is None:
+            a = ids[s] = next_id
+            next_id += 1
+            nameless.append(s)
+        b = known(o)
+        if b is None:
+            b = ids[o] = next_id
+            next_id += 1
+            nameless.append(o)
+        found.append((a, number, b))
     entity_rows.extend((ids[iri], iri, "other", None, None, None, None, 0.0)
                        for iri in nameless)
-    return sorted(found), predicates
+    found.sort()  # the table's order: written as one run, without page splits
+    return found, predicates
