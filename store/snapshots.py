@@ -183,9 +183,17 @@ class SnapshotDir:
             os.fsync(fh.fileno())
         os.replace(tmp, self.root / POINTER)
         _fsync_dir(self.root)
-        self._collect_old()
+        try:
+            self._collect_old()
+        except OSError as exc:  # published already; old snapshots go at the next write
+            log.warning("could not remove old snapshots: %s", exc)
 
     def discard(self, snapshot: Snapshot) -> None:
+        """Delete an unpublished snapshot; one that CURRENT already names is kept (a step
+        after the pointer swap may fail, and the store must stay openable)."""
+        if self.current_name() == snapshot.name:
+            log.warning("not discarding snapshot %s: it is already published", snapshot.name)
+            return
         for entry in [snapshot.path, *snapshot.path.parent.glob(f"{snapshot.name}.*")]:
             _remove(entry)
 
