@@ -90,3 +90,26 @@ def test_long_dates():
     assert long_date("2019-10-01", "en") == "1 October 2019"
     assert long_date("2019-10-01", "sv") == "1 oktober 2019"
     assert long_date("autumn", "en") == "autumn"
+
+
+@pytest.mark.parametrize("iri", [TILLVAXTVERKET, REGLAB, REGION_SKANE, ID + "county/12"])
+def test_the_index_holds_the_links_the_store_gives(bundled_store, search_index, iri):
+    from_store = PathFinder(bundled_store, search_index, index_is_current=False)
+    from_index = PathFinder(bundled_store, search_index)
+    assert from_store.linked is None and from_index.linked is search_index
+    store_links = set(from_store.neighbours(iri))
+    assert store_links and set(from_index.neighbours(iri)) == store_links
+    assert from_index.property_phrases() == from_store.property_phrases()
+    assert from_index.inverse_phrases() == from_store.inverse_phrases()
+
+
+def test_paths_over_the_store_match_paths_over_the_index(bundled_store, search_index):
+    # The best paths agree; beyond them, which links of a capped hub are followed may not.
+    for source, target in [(VINNOVA, REGION_SKANE), (TILLVAXTVERKET, ID + "municipality/1880")]:
+        a = PathFinder(bundled_store, search_index, lang="en", index_is_current=False
+                       ).connect(source, target, max_paths=3)
+        b = PathFinder(bundled_store, search_index, lang="en").connect(source, target,
+                                                                        max_paths=3)
+        assert a.paths and [(p.nodes, p.sentence) for p in a.paths] == \
+            [(p.nodes, p.sentence) for p in b.paths]
+        assert a.capped == b.capped
