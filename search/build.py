@@ -47,6 +47,7 @@ NAME_WEIGHT = {
 DEGREE_LIMIT_ENTITIES = 20_000
 TYPO_MIN_LENGTH = 4
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Link ends that are not entities (store/sparql/neighbours.rq says the same).
 NOT_NODES = ("https://w3id.org/tillvaxtgraf/graph/", "https://w3id.org/tillvaxtgraf/ontology",
              "http://www.wikidata.org/")
@@ -131,8 +132,9 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
         log.debug("search index: %s done at %.2f s (CPU %.2f s)", step,
                   time.perf_counter() - started, time.process_time())
 
-    queries = ("search_names", "search_class_tree", "search_types", "search_descriptions",
-               "search_links", "search_property_labels")
+    # The links' query gives the types too: one scan decodes each subject once for both.
+    queries = ("search_names", "search_class_tree", "search_descriptions", "search_links",
+               "search_property_labels")
     with ThreadPoolExecutor(len(queries)) as pool:
         answers = {name: pool.submit(select, sparql(name)) for name in queries}
         names, labels = _names(answers["search_names"].result())
@@ -142,16 +144,20 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
         supers: dict[str, set[str]] = defaultdict(set)
         for cls, parent in csv_rows(answers["search_class_tree"].result()):
             supers[cls].add(parent)
-        types: dict[str, set[str]] = defaultdict(set)
-        for iri, rdf_type in csv_rows(answers["search_types"].result()):
-            if iri in names:
-                types[iri].add(rdf_type)
         descriptions: dict[str, dict[str, str]] = defaultdict(dict)
         for iri, text, lang in csv_rows(answers["search_descriptions"].result()):
             if iri in names:
                 descriptions[iri].setdefault(lang or "sv", text)
-        lap("names, types, descriptions")
-        links = answers["search_links"].result()
+        lap("names, descriptions")
+        types: dict[str, set[str]] = defaultdict(set)
+        links: list[list[str]] = []
+        keep = links.append
+        for row in csv_rows(answers["search_links"].result()):
+            if row[1] == RDF_TYPE:
+                if row[0] in names:
+                    types[row[0]].add(row[2])
+            else:
+                keep(row)
         property_labels = list(csv_rows(answers["search_property_labels"].result()))
         lap("links read")
 
@@ -241,7 +247,7 @@ def _names(text: str) -> tuple[dict[str, list[tuple[str, float]]], dict[str, dic
     return names, labels
 
 
-def _edges(text: str, ids: dict[str, int], entity_rows: list[tuple]
+def _edges(rows: list[list[str]], ids: dict[str, int], entity_rows: list[tuple]
            ) -> tuple[list[tuple[int, int, int]], dict[str, int]]:
     """The links as sorted, distinct (subject, predicate, object) numbers, and the
     predicates' numbers. Linked IRIs without a name join the entity rows, nameless (no
@@ -251,7 +257,7 @@ def _edges(text: str, ids: dict[str, int], entity_rows: list[tuple]
     nameless: list[str] = []
     next_id = len(ids) + 1
     known = ids.get
-    for s, p, o in csv_rows(text):
+    for s, p, o in rows:
         if s == o or s.startswith(NOT_NODES) or o.startswith(NOT_NODES):
             continue
         number = predicates.get(p)

@@ -83,14 +83,16 @@ class SearchIndex:
     def _candidates(self, table: str, match: str, limit: int) -> list[tuple]:
         """Matching names with their entity. The core table is ranked by bm25; the bulk
         table (many similar names) just gives its first matches, ranked in Python."""
-        order = "ORDER BY bm25(names)" if table == "names" else ""
-        sql = (
-            "SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "
-            "e.description_en, e.importance, n.text, n.weight, n.plain, "
-            + ("bm25(names)" if table == "names" else "0")
-            + f" FROM {table} n JOIN entity e ON e.id = n.entity "
-            f"WHERE {table} MATCH ? {order} LIMIT ?"
-        )
+        columns = ("SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "
+                   "e.description_en, e.importance, n.text, n.weight, n.plain, ")
+        if table == "names":  # rank first, then read the few best rows (not all matches)
+            sql = (columns + "top.score FROM (SELECT rowid AS r, bm25(names) AS score "
+                   "FROM names WHERE names MATCH ? ORDER BY score LIMIT ?) AS top "
+                   "JOIN names n ON n.rowid = top.r JOIN entity e ON e.id = n.entity "
+                   "ORDER BY top.score")
+        else:
+            sql = (columns + "0 FROM names_bulk n JOIN entity e ON e.id = n.entity "
+                   "WHERE names_bulk MATCH ? LIMIT ?")
         return self._db().execute(sql, (match, limit)).fetchall()
 
     def search(self, text: str, *, limit: int = 20, lang: str = "sv",
@@ -121,8 +123,11 @@ class SearchIndex:
         if not enough or (kinds and kinds & BULK_KINDS):
             rows += self._candidates("names_bulk", match, BULK_CANDIDATES)
         wanted = normalize(" ".join(words))
-        best: dict[str, Hit] = {}
-        for iri, kind, sv, en, dsv, den, importance, name, weight, plain, rank in rows:
+        # Score every candidate name; an entity keeps its best name (the first on a tie).
+        best: dict[str, tuple[float, tuple]] = {}
+        last = len(words) - 1
+        for row in rows:
+            iri, kind, _, _, _, _, importance, _, weight, plain, rank = row
             if kinds and kind not in kinds:
                 continue
             if plain == wanted:
@@ -132,21 +137,30 @@ class SearchIndex:
             elif any(part.startswith(wanted) for part in plain.split()):
                 match_score = 50.0
             else:
+                parts = plain.split()
                 exact_words = all(
-                    any(t == w or (i == len(words) - 1 and t.startswith(w))
-                        for t in plain.split())
+                    any(t == w or (i == last and t.startswith(w)) for t in parts)
                     for i, w in enumerate(words)
                 )
                 match_score = 30.0 if exact_words else 10.0
-            score = match_score + weight + 2.0 * importance - 0.01 * len(plain) - 0.1 * rank
-            label = (en if lang == "en" else sv) or sv or en or name
-            description = (den if lang == "en" else dsv) or dsv or den
-            hit = Hit(iri, label, kind, KIND_LABELS.get(kind, KIND_LABELS["other"])[
-                "en" if lang == "en" else "sv"], description, name, round(score, 3))
-            if iri not in best or best[iri].score < hit.score:
-                best[iri] = hit
-        ranked = sorted(best.values(), key=lambda h: (-h.score, h.label))
-        return ranked[:limit]
+            score = round(match_score + weight + 2.0 * importance - 0.01 * len(plain)
+                          - 0.1 * rank, 3)
+            known = best.get(iri)
+            if known is None or known[0] < score:
+                best[iri] = (score, row)
+        english = lang == "en"
+        ranked = []
+        for score, row in best.values():
+            sv, en, name = row[2], row[3], row[7]
+            ranked.append((-score, (en if english else sv) or sv or en or name, row))
+        ranked.sort(key=lambda entry: entry[:2])
+        hits = []
+        for negative, label, row in ranked[:limit]:
+            iri, kind, sv, en, dsv, den, _, name, _, _, _ = row
+            description = (den if english else dsv) or dsv or den
+            hits.append(Hit(iri, label, kind, KIND_LABELS.get(kind, KIND_LABELS["other"])[
+                "en" if english else "sv"], description, name, -negative))
+        return hits
 
     def suggest(self, text: str, limit: int = 5, lang: str = "sv") -> list[dict[str, object]]:
         """Few, short answers for autocomplete and "did you mean"."""
