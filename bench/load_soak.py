@@ -244,7 +244,9 @@ class Run:
                 "server_cpu": self.server_cpu, "client_cpu": self.client_cpu,
                 "load": self.load, "kinds": kinds,
                 "error_examples": [f"{s.status} {s.kind} {s.path[:120]}"
-                                   for s in self.errors[:5]]}
+                                   for s in self.errors[:5]],
+                "slowest": [(round(s.ms), s.status, s.kind, urllib.parse.unquote(s.path)[:200])
+                            for s in sorted(self.samples, key=lambda s: -s.ms)[:8]]}
 
 
 def tree_ticks(server: LiveServer) -> dict[int, int]:
@@ -281,7 +283,7 @@ def drive(server: LiveServer, plan: dict[str, list[Request]], clients: int,
                 conn.close()
             mine.append(Sample(kind, time.monotonic() - began,
                                (time.perf_counter() - started) * 1000, status,
-                               request.path if status != 200 else ""))
+                               request.path))
         conn.close()
 
     ticks_before, cpu_before = tree_ticks(server), time.process_time()
@@ -361,7 +363,10 @@ class MemoryLog:
                           # flat: the same processes grow less than 3 % (or 10 MB)
                           "flat": same <= max(10 * 1024, 0.03 * totals[middle])},
                 "pids_start": len(self.rows[0][1]), "pids_end": len(self.rows[-1][1]),
-                "pids_seen": len(self.roles)}
+                "pids_seen": len(self.roles),
+                "series_mb": {f"{role} {pid}": [(round(t), round(row[pid] / 1024, 1))
+                                               for t, row in self.rows if pid in row]
+                              for pid, role in self.roles.items()}}
 
 
 # -- the run -----------------------------------------------------------------------------
@@ -497,8 +502,11 @@ def main() -> None:
                   f"{mem['pids_start']} → {mem['pids_end']} processes, {mem['pids_seen']} seen "
                   "(MB, start / end / max):")
             for name, figures in mem["processes"].items():
+                series = mem["series_mb"][name]
+                mid = series[len(series) // 2][1]
                 print(f"  {name:24} {figures['start']:7.1f} {figures['end']:7.1f} "
-                      f"{figures['max']:7.1f}  ({figures['samples']} samples)")
+                      f"{figures['max']:7.1f}  ({figures['samples']} samples, second half "
+                      f"{figures['end'] - mid:+.1f})")
             total = mem["total"]
             print(f"  {'all':24} {total['start']:7.1f} {total['end']:7.1f} "
                   f"{total['max']:7.1f}  second half {total['second_half_growth']:+.1f}, "
@@ -506,6 +514,8 @@ def main() -> None:
                   f"({'flat' if total['flat'] else 'GROWING'})")
             for example in summary["error_examples"]:
                 print(f"  soak error: {example}")
+            print("slowest in the soak: " + "; ".join(
+                f"{ms} ms {kind} {path[:100]}" for ms, _, kind, path in summary["slowest"][:5]))
     finally:
         server.stop()
         out["load_after"] = os.getloadavg()
