@@ -177,6 +177,17 @@ class Server:
     def tree(self) -> list[int]:
         return process_tree(self.proc.pid)
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU of every process of the server so far: a figure that a
+        loaded machine disturbs far less than requests per second."""
+        ticks = 0
+        for pid in self.tree():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                stat = Path(f"/proc/{pid}/stat").read_text()
+                fields = stat[stat.rindex(")") + 2:].split()
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             pids = self.tree()
@@ -240,6 +251,7 @@ class Cell:
     p99_ms: float
     errors: int = 0
     notes: list[str] = field(default_factory=list)
+    cpu_ms: float = 0.0  # CPU of the whole server (every process) per answered request
 
     @property
     def rps(self) -> float:
@@ -463,6 +475,7 @@ def main() -> None:
                 for server in servers:
                     if server.name == NO_CACHE and query.name == "stream":
                         continue  # 1 M rows are never kept: the cache plays no part
+                    spent = server.cpu_seconds()
                     if query.name == "stream":
                         with MemorySampler(server) as sampler:
                             cell = run_python(server, query, clients, 0.0,
@@ -479,10 +492,12 @@ def main() -> None:
                         cell = run_wrk(server, query, clients, args.seconds, work)
                     else:
                         cell = run_python(server, query, clients, args.seconds)
+                    cell.cpu_ms = (server.cpu_seconds() - spent) * 1000 / max(1, cell.requests)
                     results.setdefault(query.name, {}).setdefault(server.name, {})[
                         clients] = cell
                     print(f"  {query.name:9} c={clients} {server.name:12} {fmt_cell(cell)}"
-                          f"  ({cell.requests} requests, {cell.errors} errors)", flush=True)
+                          f"  ({cell.requests} requests, {cell.errors} errors, "
+                          f"{cell.cpu_ms:.2f} ms CPU each)", flush=True)
     finally:
         for server in servers:
             server.stop()
@@ -493,11 +508,12 @@ def main() -> None:
     print("ours: result cache on (production default), each gunicorn worker keeping its "
           "own; no cache: TILLVAXTGRAF_RESULT_CACHE_BYTES=0. 'per query' is requests per "
           "distinct query text in the cell: with two gunicorn workers, at most two requests "
-          "per distinct query miss the cache.\n")
+          "per distinct query miss the cache. CPU: ms of CPU per request over every process "
+          "of the server.\n")
     print("| query | c | per query | ours req/s | ours p50 | ours p99 | no cache req/s "
           "| no cache p50 | no cache p99 | oxigraph req/s | oxigraph p50 | oxigraph p99 "
-          "| ours/oxigraph | no cache/oxigraph |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| ours/oxigraph | no cache/oxigraph | CPU ours | CPU no cache | CPU oxigraph |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for query in mix:
         for clients in levels:
             cells = results[query.name]
@@ -509,7 +525,9 @@ def main() -> None:
                   + (f"{plain.rps:.1f} | {plain.p50_ms:.1f} | {plain.p99_ms:.1f} | "
                      if plain else "— | — | — | ")
                   + f"{oxi.rps:.1f} | {oxi.p50_ms:.1f} | {oxi.p99_ms:.1f} | "
-                  f"{ratio(ours, oxi)} | {ratio(plain, oxi) if plain else '—'} |")
+                  f"{ratio(ours, oxi)} | {ratio(plain, oxi) if plain else '—'} | "
+                  f"{ours.cpu_ms:.2f} | {f'{plain.cpu_ms:.2f}' if plain else '—'} | "
+                  f"{oxi.cpu_ms:.2f} |")
     print("\nresident memory during the stream (largest baseline → largest growth, MB):")
     for name, roles in memory.items():
         for role, (base, grown) in sorted(roles.items()):
