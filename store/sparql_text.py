@@ -41,6 +41,7 @@ class SparqlShape:
     loads: list[str] = field(default_factory=list)
     has_dataset_clause: bool = False
     prefixes: dict[str, str] = field(default_factory=dict)
+    depth: int = 0  # deepest nesting of (), {} and [] outside strings, IRIs and comments
 
 
 def inspect(text: str) -> SparqlShape:
@@ -51,7 +52,15 @@ def inspect(text: str) -> SparqlShape:
         for m in _TOKEN.finditer(text)
         if m.lastgroup not in ("comment",)
     ]
+    depth = 0
     for index, (kind, value) in enumerate(tokens):
+        if kind == "other":
+            if value in "({[":
+                depth += 1
+                shape.depth = max(shape.depth, depth)
+            elif value in ")}]":
+                depth -= 1
+            continue
         if kind != "word":
             continue
         word = value.upper()

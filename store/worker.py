@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import traceback
 from typing import BinaryIO
 
@@ -26,6 +27,7 @@ RESULTS = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
+STACK_BYTES = 1 << 30
 _POSITION = re.compile(r"(?:error at |line )(\d+)[:, ](?:between columns )?(\d+)")
 
 
@@ -262,6 +264,17 @@ def main() -> None:
                   file=sys.stderr)
     reader = frames.FrameReader(sys.stdin.buffer.fileno())
     worker = Worker(out)
+    # Long chains in a query (thousands of UNIONs, BINDs or '+') recurse deep in the
+    # engine: on the main thread's 8 MiB stack they crashed the worker. On a big stack
+    # (only the pages touched are used) they run into the time limit instead. The thread
+    # starts after the network is taken away, so it inherits that.
+    threading.stack_size(STACK_BYTES)
+    thread = threading.Thread(target=_serve, args=(reader, worker), name="worker")
+    thread.start()
+    thread.join()
+
+
+def _serve(reader: frames.FrameReader, worker: Worker) -> None:
     while True:
         try:
             kind, payload = reader.read(None)

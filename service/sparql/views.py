@@ -39,6 +39,17 @@ METHODS = "GET, HEAD, POST, OPTIONS"
 TERMS = editor.TermCatalog()
 
 
+# Deeper nesting than any real query needs; thousands of levels overflow the engine's
+# stack (a crashed query worker), so such texts are refused before they reach it.
+MAX_NESTING = 256
+
+
+def _refuse_deep(shape: SparqlShape) -> None:
+    if shape.depth > MAX_NESTING:
+        raise HttpError(400, f"the query nests brackets, parentheses or groups {shape.depth} "
+                        f"levels deep; at most {MAX_NESTING} are accepted")
+
+
 def _refuse_remote(shape: SparqlShape) -> None:
     refused = refused_targets(shape, current_app.config["SETTINGS"].service_allow)
     if refused:
@@ -89,6 +100,7 @@ def _run_query(operation: Operation, key: kept.Key | None) -> Response:
     if shape.is_update:
         raise HttpError(400, "this is a SPARQL update, sent as a query: send it in the "
                         "'update' form field or as application/sparql-update")
+    _refuse_deep(shape)
     _refuse_remote(shape)
     result_format = _result_format(shape)
     store = get_store()
@@ -128,6 +140,7 @@ def _run_update(operation: Operation) -> Response:
     if shape.form is not None and not shape.is_update:
         raise HttpError(400, "this is a SPARQL query, sent as an update: send it in the "
                         "'query' parameter or as application/sparql-query")
+    _refuse_deep(shape)
     _refuse_remote(shape)
     text = operation.text
     if operation.using_graphs or operation.using_named_graphs:
