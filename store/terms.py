@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pyoxigraph import NamedNode
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -19,9 +21,17 @@ _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")  # RFC 3987: % is followed by 
 
 
 def is_valid_iri(value: str) -> bool:
-    """True for an absolute IRI that can be written between angle brackets unescaped."""
-    return (bool(_SCHEME.match(value)) and not _IRI_FORBIDDEN.search(value)
-            and not _BAD_PERCENT.search(value))
+    """True for an absolute IRI that can be written between angle brackets unescaped,
+    and that the engine accepts (RFC 3987: no DEL, C1 controls, non-characters, bad
+    ports...; passed on, such a value failed in the query worker with a 503)."""
+    if not (_SCHEME.match(value) and not _IRI_FORBIDDEN.search(value)
+            and not _BAD_PERCENT.search(value)):
+        return False
+    try:
+        NamedNode(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _escape_literal(text: str) -> str:
