@@ -11,7 +11,7 @@ import pyoxigraph as ox
 
 from tillvaxtgraf.errors import LoadError
 from tillvaxtgraf.loaders import csv_mapping, table_load
-from tillvaxtgraf.loaders.formats import format_for_path
+from tillvaxtgraf.loaders.formats import check_input, format_for_path
 from tillvaxtgraf.store.names import GRAPH, ID
 from tillvaxtgraf.store.terms import is_valid_iri
 
@@ -58,6 +58,11 @@ class Source:
         (one file per process that mapped it)."""
         if self.mapping is None:
             assert self.rdf_format is not None
+            try:
+                check_input(self.path, self.rdf_format)
+            except LoadError as exc:
+                exc.source = self.label
+                raise
             return [self.path], self.rdf_format
         self.run = table_load.MappingRun(self.mapping, self.subject_lines, self.bad_rows,
                                          progress)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import tempfile
 import uuid
+from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from tillvaxtgraf.loaders.formats import format_by_name
+from tillvaxtgraf.loaders.formats import check_input, format_by_name
 from tillvaxtgraf.service.auth import require_write_token
 from tillvaxtgraf.service.cors import add_cors, preflight
 from tillvaxtgraf.service.extension import get_store
@@ -135,6 +136,7 @@ def _part_as_ntriples(name: str, mimetype: str, data: bytes, graph: str | None) 
             return fresh.setdefault(term.value, ox.BlankNode())
         return term
 
+    check_input(data, format_by_name(rdf_format))
     try:
         triples = []
         for quad in ox.parse(data, format=format_by_name(rdf_format), base_iri=graph or None):
@@ -158,6 +160,11 @@ def _write_graph(graph: str | None, replace: bool) -> Response:
     else:
         path = _spool_body()
         rdf_format = UPLOAD_TYPES[request.mimetype]
+        try:
+            check_input(Path(path), format_by_name(rdf_format))
+        except BaseException:
+            os.unlink(path)
+            raise
     try:
         result = get_store().write_graph(graph, path, rdf_format, replace=replace)
     finally:
