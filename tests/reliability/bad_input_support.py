@@ -1,0 +1,71 @@
+"""Shared by the bad-input tests: what every answer to bad input must be (a 4xx or a
+good answer, with a message, without a traceback or a path), and "nothing changed"
+(the store's CURRENT pointer and its sorted N-Quads, before and after)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+from service_support import store_state
+
+from tillvaxtgraf.store.snapshots import SnapshotDir
+
+REPO = Path(__file__).resolve().parents[2]
+# What a traceback or a leaked path of this machine looks like in an answer (the paths
+# are concrete, so input that an error message quotes back does not count).
+LEAKS = re.compile("|".join(re.escape(s) for s in (
+    "Traceback (most recent call last)", 'File "/', "site-packages", str(REPO),
+    sys.prefix, tempfile.gettempdir() + "/", str(Path.home()) + "/")))
+
+
+def check_answer(response, allowed: frozenset[int] | None = None) -> None:  # noqa: ANN001
+    """No 5xx; an error names its problem in a message, and shows no traceback or path."""
+    status = response.status_code
+    body = response.get_data()
+    assert status < 500, f"{status}: {body[:500]!r}"
+    if allowed is not None:
+        assert status in allowed, f"{status} not in {sorted(allowed)}: {body[:300]!r}"
+    if status < 400:
+        return
+    text = body.decode("utf-8", errors="replace")
+    assert not LEAKS.search(text), f"an error body leaks internals: {text[:500]}"
+    if response.mimetype == "application/json":
+        message = json.loads(text)["message"]
+    else:
+        message = text
+    if response.request.method != "HEAD":
+        assert message.strip(), f"{status} without a message"
+
+
+def unchanged(store: Path, before: tuple[str | None, bytes]) -> None:
+    after = store_state(store)
+    assert after[0] == before[0], f"CURRENT moved: {before[0]} -> {after[0]}"
+    assert after[1] == before[1], "the store's quads changed"
+
+
+def copy_store(source: Path, target: Path) -> Path:
+    """A RocksDB checkpoint of the current snapshot, as the snapshot store makes its copies
+    (a file copy of a store just written can miss files that compaction replaces); tried
+    again after a moment while RocksDB still deletes replaced files."""
+    snapshot = SnapshotDir(source).current()
+    assert snapshot is not None
+    for attempt in range(10):
+        shutil.rmtree(target, ignore_errors=True)
+        (target / "snapshots").mkdir(parents=True)
+        try:
+            ox.Store.read_only(str(snapshot.path)).backup(
+                str(target / "snapshots" / snapshot.name))
+            break
+        except (OSError, RuntimeError):
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
+    (target / "CURRENT").write_text(snapshot.name + "\n", encoding="ascii")
+    return target
