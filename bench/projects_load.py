@@ -229,6 +229,9 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/tillvaxtgraf-bench"))
     parser.add_argument("--keep-store", type=Path, default=None,
                         help="Keep the last 'ours' store here (for the query benchmarks).")
+    parser.add_argument("--keep-raw", type=Path, default=None,
+                        help="Keep the last 'raw' store here, as a one-snapshot store folder "
+                        "(the project graph only: for the raw GROUP BYs and lookups).")
     parser.add_argument("--json", type=Path, default=None, help="Also write every run here.")
     parser.add_argument("--variants", default=",".join(VARIANTS),
                         help="Comma-separated subset of: " + ", ".join(VARIANTS))
@@ -290,6 +293,11 @@ def main() -> None:
             if variant == "ours" and args.keep_store and rep == args.repeat:
                 shutil.rmtree(args.keep_store, ignore_errors=True)
                 shutil.move(str(store_dir), str(args.keep_store))
+            if variant == "raw" and args.keep_raw and rep == args.repeat:
+                shutil.rmtree(args.keep_raw, ignore_errors=True)
+                (args.keep_raw / "snapshots").mkdir(parents=True)
+                shutil.move(str(store_dir), str(args.keep_raw / "snapshots" / "000001"))
+                (args.keep_raw / "CURRENT").write_text("000001\n", encoding="ascii")
             shutil.rmtree(store_dir, ignore_errors=True)
     counts = {r["graphs"][graph] for r in runs}
     assert len(counts) == 1, f"the loads counted different triples: {counts}"
