@@ -43,10 +43,24 @@ def _body_text(request: Request) -> str:
     if charset.lower().replace("-", "") != "utf8":
         raise HttpError(415, f"the request body must be UTF-8 text (the SPARQL 1.1 Protocol "
                         f"allows no other encoding); this one says charset={charset}")
+    data = request.get_data(cache=True)
+    refuse_cut_body(request)
     try:
-        return request.get_data(cache=True).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
         raise HttpError(400, "the request body is not valid UTF-8 text") from None
+
+
+def refuse_cut_body(request: Request) -> None:
+    """413 for a chunked body (no Content-Length) longer than the size limit.
+
+    Werkzeug reads such a body up to the limit and stops without a word: a query or
+    update cut there would run as if it had been sent so. Reading one byte more past
+    the limit raises RequestEntityTooLarge.
+    """
+    stream = request.stream
+    if request.content_length is None and getattr(stream, "is_exhausted", False):
+        stream.read(1)
 
 
 def parse_operation(request: Request) -> Operation:
@@ -67,6 +81,7 @@ def parse_operation(request: Request) -> Operation:
     mimetype = request.mimetype
     if mimetype == FORM:
         form = request.form
+        refuse_cut_body(request)
         queries, updates = form.getlist("query"), form.getlist("update")
         if queries and updates:
             raise HttpError(400, "a request carries either 'query' or 'update', not both")
