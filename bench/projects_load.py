@@ -276,7 +276,8 @@ def main() -> None:
                 print(f"{triples:,} N-Triples lines ({nt.stat().st_size / 2**20:.0f} MiB) "
                       "from our load's mapping", file=sys.stderr)
             load_before = os.getloadavg()[0]
-            store_dir = args.workdir / f"store-{variant}"
+            # Named after the size too: two runs with one workdir must not share a store.
+            store_dir = args.workdir / f"store-{args.projects}-{variant}"
             shutil.rmtree(store_dir, ignore_errors=True)
             if variant == "ours":
                 copy_store(bundled, store_dir)
