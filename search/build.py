@@ -30,8 +30,8 @@ from tillvaxtgraf.store.sparql import sparql
 
 log = logging.getLogger(__name__)
 
-# The text of a SELECT's answer as CSV (a header line, then one line a row).
-CsvSelect = Callable[[str], str]
+# A SELECT's answer as CSV bytes (a header line, then one line a row).
+CsvSelect = Callable[[str], bytes]
 SCHEMA_VERSION = "3"
 # Kinds whose names live in their own table, searched only when the others run short:
 # there can be millions of them, and they should not slow down finding an actor.
@@ -91,9 +91,10 @@ ORDER BY 1, 2
 """
 
 
-def csv_rows(text: str) -> Iterator[list[str]]:
-    """The rows of a CSV answer, without its header."""
-    reader = csv.reader(io.StringIO(text))
+def csv_rows(data: bytes) -> Iterator[list[str]]:
+    """The rows of a CSV answer, without its header (decoded as they are read: no second
+    copy of a large answer)."""
+    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""))
     next(reader, None)
     return reader
 
@@ -149,17 +150,13 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
             if iri in names:
                 descriptions[iri].setdefault(lang or "sv", text)
         lap("names, descriptions")
+        order = sorted(names)
+        ids = {iri: number for number, iri in enumerate(order, start=1)}
         types: dict[str, set[str]] = defaultdict(set)
-        links: list[list[str]] = []
-        keep = links.append
-        for row in csv_rows(answers["search_links"].result()):
-            if row[1] == RDF_TYPE:
-                if row[0] in names:
-                    types[row[0]].add(row[2])
-            else:
-                keep(row)
+        edges, predicates, nameless = _links(answers.pop("search_links").result(), ids,
+                                             types)
         property_labels = list(csv_rows(answers["search_property_labels"].result()))
-        lap("links read")
+        lap("links read and numbered")
 
     tmp = target.with_name(target.name + ".tmp")
     if tmp.exists():
@@ -175,9 +172,8 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
         vocab: Counter[str] = Counter()
         count = vocab.update
         entity_rows, name_rows, bulk_rows = [], [], []
-        ids: dict[str, int] = {}
-        for number, (iri, entries) in enumerate(sorted(names.items()), start=1):
-            ids[iri] = number
+        for number, iri in enumerate(order, start=1):
+            entries = names[iri]
             own = frozenset(types.get(iri, ()))
             kind = kinds.get(own)
             if kind is None:
@@ -195,9 +191,9 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
                 bucket.append((text, number, weight, " ".join(words)))
                 count(words)
         named = len(entity_rows)
+        entity_rows.extend((ids[iri], iri, "other", None, None, None, None, 0.0)
+                           for iri in nameless)
         lap("entities and names")
-        edges, predicates = _edges(links, ids, entity_rows)
-        lap("links numbered")
         db.executemany("INSERT INTO entity VALUES (?,?,?,?,?,?,?,?)", entity_rows)
         del entity_rows
         db.executemany("INSERT INTO names (text, entity, weight, plain) VALUES (?,?,?,?)",
@@ -247,17 +243,24 @@ def _names(text: str) -> tuple[dict[str, list[tuple[str, float]]], dict[str, dic
     return names, labels
 
 
-def _edges(rows: list[list[str]], ids: dict[str, int], entity_rows: list[tuple]
-           ) -> tuple[list[tuple[int, int, int]], dict[str, int]]:
-    """The links as sorted, distinct (subject, predicate, object) numbers, and the
-    predicates' numbers. Linked IRIs without a name join the entity rows, nameless (no
-    labels), so that one number stands for each node."""
+def _links(data: bytes, ids: dict[str, int], types: dict[str, set[str]]
+           ) -> tuple[list[tuple[int, int, int]], dict[str, int], list[str]]:
+    """Read the links' answer once: the types of named entities into ``types``, the links
+    as sorted (subject, predicate, object) numbers. Returns those, the predicates'
+    numbers, and the linked IRIs without a name, numbered after the named ones in ``ids``
+    (they become nameless entity rows, so that one number stands for each node)."""
     predicates: dict[str, int] = {}
     found: list[tuple[int, int, int]] = []
     nameless: list[str] = []
-    next_id = len(ids) + 1
+    named = len(ids)
+    next_id = named + 1
     known = ids.get
-    for s, p, o in rows:
+    for s, p, o in csv_rows(data):
+        if p == RDF_TYPE:
+            number = known(s)
+            if number is not None and number <= named:
+                types[s].add(o)
+            continue
         if s == o or s.startswith(NOT_NODES) or o.startswith(NOT_NODES):
             continue
         number = predicates.get(p)
@@ -274,7 +277,5 @@ def _edges(rows: list[list[str]], ids: dict[str, int], entity_rows: list[tuple]
             next_id += 1
             nameless.append(o)
         found.append((a, number, b))
-    entity_rows.extend((ids[iri], iri, "other", None, None, None, None, 0.0)
-                       for iri in nameless)
     found.sort()  # the table's order: written as one run, without page splits
-    return found, predicates
+    return found, predicates, nameless

@@ -14,8 +14,8 @@ INDEX_FILE = "search.sqlite"
 @register_derived_builder("search")
 def build_search_index(store: Store, target_dir: Path) -> None:
     """Build ``search.sqlite`` in ``target_dir`` from what ``store`` holds."""
-    def select(query: str) -> str:
+    def select(query: str) -> bytes:
         # CSV: plain strings, serialised by the store itself (no per-term objects).
-        return store.query(QueryRequest(query), "csv").read().decode("utf-8")
+        return store.query(QueryRequest(query), "csv").read()
 
     build_index(select, Path(target_dir) / INDEX_FILE, store.version())
