@@ -1,10 +1,11 @@
 """An entity's relations in plain words, grouped: "is a member of: Reglab".
 
-Each link of the entity (through the Store, the same neighbour query the path finder
-uses) is read from the entity's side: a property it states reads as the property's
-phrase ("is a member of"), a property another entity states about it reads as the
-inverse phrase where the ontology has one, else as "… <phrase> <entity>". Assignments
-are told as what the entity has to do, to whom it reports and by when.
+Each link of the entity (the path finder's links: the search index's adjacency table, or
+the store's neighbour query without a current index) is read from the entity's side: a
+property it states reads as the property's phrase ("is a member of"), a property another
+entity states about it reads as the inverse phrase where the ontology has one, else as
+"… <phrase> <entity>". Assignments are told as what the entity has to do, to whom it
+reports and by when.
 """
 
 from __future__ import annotations
