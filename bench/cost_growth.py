@@ -37,6 +37,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from funding_queries import CPU, RAW, engine_run, measure, timed
 
+from tillvaxtgraf.loaders.funding_summaries import SUMMARIES_GRAPH
 from tillvaxtgraf.loaders.rowchecks import slug
 from tillvaxtgraf.store.snapshots import SnapshotDir
 
@@ -50,11 +51,14 @@ def first_case(projects: int, workdir: Path) -> str:
         return next(csv.DictReader(fh))["case_number"]
 
 
-def endpoint_times(store_dir: Path, project: str, repeat: int) -> dict[str, float]:
+def endpoint_times(store_dir: Path, project: str, repeat: int, summaries: bool = True
+                   ) -> dict[str, float]:
     from tillvaxtgraf.service import create_app
     from tillvaxtgraf.settings import load_settings
 
-    app = create_app(load_settings({}, store=str(store_dir), rate_limit=""))  # one client
+    # One client, and no result cache: the same lookup again would come from memory.
+    app = create_app(load_settings({"TILLVAXTGRAF_RESULT_CACHE_BYTES": "0"},
+                                   store=str(store_dir), rate_limit=""))
     client = app.test_client()
     requests = {
         "GET /id/project/… (N-Triples)": (project.removeprefix("https://w3id.org/tillvaxtgraf"),
@@ -65,6 +69,8 @@ def endpoint_times(store_dir: Path, project: str, repeat: int) -> dict[str, floa
         "GET /api/queries/funding_amounts?by=county": (
             "/api/queries/funding_amounts?by=county&format=json", {}),
     }
+    if not summaries:
+        del requests["GET /api/queries/funding_amounts?by=county"]
     out = {}
     for label, (path, headers) in requests.items():
         def get(p: str = path, h: dict[str, str] = headers) -> int:
@@ -122,30 +128,39 @@ def main() -> None:
     table: dict[str, dict[int, float]] = {}
     for projects, store_dir in stores:
         print(f"{projects:,} projects: {store_dir}", file=sys.stderr)
-        for row in measure(store_dir, args.repeat, slow=20.0, raw=False, runner=False):
+        snapshot = SnapshotDir(store_dir).current()
+        assert snapshot is not None
+        store = ox.Store.read_only(str(snapshot.path))
+        summaries = store.contains_named_graph(ox.NamedNode(SUMMARIES_GRAPH))
+        del store
+        if not summaries:
+            print("  no funding summaries (a raw store): raw GROUP BY and lookups only",
+                  file=sys.stderr)
+        for row in (measure(store_dir, args.repeat, slow=20.0, raw=False, runner=False)
+                    if summaries else []):
             if row["query"] in ("funding_amounts", "top_beneficiaries", "shared_partners"):
                 label = f"summaries: {row['question']}"
             else:
                 label = f"project data: {row['question']}"
             table.setdefault(label, {})[projects] = row["summary_cpu_ms"]
-        snapshot = SnapshotDir(store_dir).current()
-        assert snapshot is not None
         store = ox.Store.read_only(str(snapshot.path))
         raw_run = lambda s=store: engine_run(s, RAW["by county"], {})  # noqa: E731
         timed(raw_run, 3, 20.0)
         table.setdefault("raw GROUP BY: by county", {})[projects] = CPU[id(raw_run)] * 1000
         del store
         project = ID + "project/" + slug(first_case(projects, args.workdir))
-        for label, ms in endpoint_times(store_dir, project, args.repeat * 4).items():
+        for label, ms in endpoint_times(store_dir, project, args.repeat * 4,
+                                        summaries).items():
             table.setdefault(f"endpoint: {label}", {})[projects] = ms
     sizes = [n for n, _ in stores]
     print(f"load average {(load + os.getloadavg()[0]) / 2:.1f} (mean of before and after)\n")
     print("| question or lookup | " + " | ".join(f"{n:,} projects" for n in sizes) + " |")
     print("|---|" + "---:|" * len(sizes))
     for label, values in table.items():
-        print(f"| {label} | " + " | ".join(f"{values[n]:,.1f} ms" for n in sizes) + " |")
-    plot(sizes, {label: [values[n] for n in sizes] for label, values in table.items()},
-         args.png)
+        print(f"| {label} | " + " | ".join(f"{values[n]:,.1f} ms" if n in values else "–"
+                                           for n in sizes) + " |")
+    plot(sizes, {label: [values.get(n, float("nan")) for n in sizes]
+                 for label, values in table.items()}, args.png)
     print(f"\nplot: {args.png}", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(table, indent=2), encoding="utf-8")
