@@ -152,24 +152,24 @@ def check_xml_entities(data: bytes | Path, limit: int = MAX_ENTITY_EXPANSION) ->
         return sizes[name]
 
     total = 0
-    chunks = [data] if isinstance(data, bytes) else _chunks(data)
-    tail = b""
-    for chunk in chunks:
-        text = tail + chunk
-        cut = max(text.rfind(b"&"), len(text) - 256) if chunk is not data else len(text)
-        text, tail = text[:cut], text[cut:]
+
+    def count(text: bytes) -> None:
+        nonlocal total
         for name in _REFERENCE.findall(text):
             if name in values:
                 total += size(name, ())
                 if total > limit:
                     raise LoadError(f"the XML entities this document declares would expand "
                                     f"to more than {limit:,} bytes; at most that is accepted")
-    for name in _REFERENCE.findall(tail):
-        if name in values:
-            total += size(name, ())
-    if total > limit:
-        raise LoadError(f"the XML entities this document declares would expand to more "
-                        f"than {limit:,} bytes; at most that is accepted")
+
+    chunks = [data] if isinstance(data, bytes) else _chunks(data)
+    tail = b""
+    for chunk in chunks:
+        text = tail + chunk
+        cut = max(text.rfind(b"&"), len(text) - 256) if chunk is not data else len(text)
+        count(text[:cut])
+        tail = text[cut:]
+    count(tail)
 
 
 def _prolog(head: bytes) -> bytes:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from tillvaxtgraf.loaders.bundled import bundled_sources
 from tillvaxtgraf.loaders.load import load_sources
 from tillvaxtgraf.store.embedded import open_read_only
+from tillvaxtgraf.store.snapshots import SnapshotDir
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -47,3 +51,30 @@ def bundled_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def loaded_store(bundled_store_path: Path) -> LoadedStore:
     _, store = open_read_only(bundled_store_path)
     return LoadedStore(bundled_store_path, store)
+
+
+def _copy_store(source: Path, target: Path) -> Path:
+    """A RocksDB checkpoint of ``source``'s current snapshot as a one-snapshot store in
+    ``target`` (a file copy of a store just written can miss files that compaction
+    replaces); tried again after a moment while RocksDB still deletes replaced files."""
+    snapshot = SnapshotDir(source).current()
+    assert snapshot is not None
+    for attempt in range(10):
+        shutil.rmtree(target, ignore_errors=True)
+        (target / "snapshots").mkdir(parents=True)
+        try:
+            ox.Store.read_only(str(snapshot.path)).backup(
+                str(target / "snapshots" / snapshot.name))
+            break
+        except (OSError, RuntimeError):
+            if attempt == 9:
+                raise
+            time.sleep(0.5)
+    (target / "CURRENT").write_text(snapshot.name + "\n", encoding="ascii")
+    return target
+
+
+@pytest.fixture(scope="session")
+def copy_store() -> Callable[[Path, Path], Path]:
+    """``copy_store(source, target)``: a private, writable copy of a store folder."""
+    return _copy_store

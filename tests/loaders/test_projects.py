@@ -14,7 +14,6 @@ import io
 import re
 import shutil
 import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,33 +42,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def store_dir(tmp_path: Path, bundled_store_path: Path) -> Path:
+def store_dir(tmp_path: Path, bundled_store_path: Path, copy_store) -> Path:
     """A private copy of the store with the bundled data (reference tables, shapes)."""
     target = copy_store(bundled_store_path, tmp_path / "store")
     (target / "write.lock").touch()  # as in any store that was written once
-    return target
-
-
-def copy_store(source: Path, target: Path) -> Path:
-    """A RocksDB checkpoint of the current snapshot, as the snapshot store makes its copies.
-
-    Tried again after a moment: RocksDB may still be deleting files that the writer's last
-    compaction replaced when the checkpoint reads its file list.
-    """
-    snapshot = SnapshotDir(source).current()
-    assert snapshot is not None
-    for attempt in range(10):
-        shutil.rmtree(target, ignore_errors=True)
-        (target / "snapshots").mkdir(parents=True)
-        try:
-            ox.Store.read_only(str(snapshot.path)).backup(
-                str(target / "snapshots" / snapshot.name))
-            break
-        except (OSError, RuntimeError):
-            if attempt == 9:
-                raise
-            time.sleep(0.5)
-    (target / "CURRENT").write_text(snapshot.name + "\n", encoding="ascii")
     return target
 
 

@@ -42,19 +42,10 @@ REGION_24 = ID + "region/24"
 KOMPETENS_AB = ID + "organisation/559123-4561"
 
 
-def _copy_store(source: Path, target: Path) -> Path:
-    sys.path.insert(0, str(REPO / "tests" / "loaders"))
-    try:
-        from test_projects import copy_store
-    finally:
-        sys.path.remove(str(REPO / "tests" / "loaders"))
-    return copy_store(source, target)
-
-
 @pytest.fixture(scope="module")
-def small(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory
+def small(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory, copy_store
           ) -> Iterator[EmbeddedStore]:
-    path = _copy_store(bundled_store_path, tmp_path_factory.mktemp("small") / "store")
+    path = copy_store(bundled_store_path, tmp_path_factory.mktemp("small") / "store")
     load_sources(path, [csv_source(MAPPING, SMALL)], progress=False)
     store = EmbeddedStore(path)
     yield store
@@ -179,15 +170,15 @@ def test_regions_whose_projects_share_partners(small) -> None:
 
 
 @pytest.fixture(scope="module")
-def generated(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory
-              ) -> Iterator[ox.Store]:
+def generated(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory,
+              copy_store) -> Iterator[ox.Store]:
     sys.path.insert(0, str(REPO / "bench"))
     try:
         import generate_projects
     finally:
         sys.path.remove(str(REPO / "bench"))
     folder = tmp_path_factory.mktemp("generated")
-    path = _copy_store(bundled_store_path, folder / "store")
+    path = copy_store(bundled_store_path, folder / "store")
     # 400 projects, split into two files (a case number belongs in one file only).
     whole = folder / "all.csv"
     generate_projects.write(generate_projects.generate(400, seed=11), whole, "csv", "generator")

@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import pyoxigraph as ox
 from service_support import store_state
-
-from tillvaxtgraf.store.snapshots import SnapshotDir
 
 REPO = Path(__file__).resolve().parents[2]
 # What a traceback or a leaked path of this machine looks like in an answer (the paths
@@ -48,24 +43,3 @@ def unchanged(store: Path, before: tuple[str | None, bytes]) -> None:
     after = store_state(store)
     assert after[0] == before[0], f"CURRENT moved: {before[0]} -> {after[0]}"
     assert after[1] == before[1], "the store's quads changed"
-
-
-def copy_store(source: Path, target: Path) -> Path:
-    """A RocksDB checkpoint of the current snapshot, as the snapshot store makes its copies
-    (a file copy of a store just written can miss files that compaction replaces); tried
-    again after a moment while RocksDB still deletes replaced files."""
-    snapshot = SnapshotDir(source).current()
-    assert snapshot is not None
-    for attempt in range(10):
-        shutil.rmtree(target, ignore_errors=True)
-        (target / "snapshots").mkdir(parents=True)
-        try:
-            ox.Store.read_only(str(snapshot.path)).backup(
-                str(target / "snapshots" / snapshot.name))
-            break
-        except (OSError, RuntimeError):
-            if attempt == 9:
-                raise
-            time.sleep(0.5)
-    (target / "CURRENT").write_text(snapshot.name + "\n", encoding="ascii")
-    return target

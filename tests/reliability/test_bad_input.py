@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_from_bytes, urlencode
 
 import pytest
-from bad_input_support import check_answer, copy_store, unchanged
+from bad_input_support import check_answer, unchanged
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -32,7 +32,8 @@ FEW = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                suppress_health_check=list(HealthCheck))
 
 @pytest.fixture(scope="module")
-def store_copy(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def store_copy(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory,
+               copy_store) -> Path:
     """A private copy of the bundled store for this module."""
     return copy_store(bundled_store_path, tmp_path_factory.mktemp("bad") / "store")
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from bad_input_support import check_answer, copy_store, unchanged
+from bad_input_support import check_answer, unchanged
 from flask import Flask
 from service_support import AUTH, TOKEN, app_over, cli_command, start_server, store_state
 
@@ -271,7 +271,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def hostile_store(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def hostile_store(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                  copy_store) -> Path:
     return copy_store(bundled_store_path, tmp_path_factory.mktemp("hostile") / "store")
 
 

@@ -261,11 +261,11 @@ def test_validated_loads(backend: Backend, tmp_path: Path) -> None:
     assert backend.store.graph_exists(EX + "graph/good") is True
 
 
+# ~30 s a backend: tests/loaders load it all on the embedded store, and one remote store
+# (the one with its own dialect) suffices here.
+@pytest.mark.parametrize("backend", ["virtuoso"], indirect=True)
 def test_bundled_data_loads_validated(backend: Backend) -> None:
     """All the bundled data, SHACL-validated, through the remote loader."""
-    if backend.name != "virtuoso":
-        pytest.skip("~30 s a backend: tests/loaders load it all on the embedded store, and "
-                    "one remote store (the one with its own dialect) suffices here")
     report = backend.load(bundled_sources())
     assert all(g.status == "loaded" for g in report.graphs)
     loaded = {g.graph: g.triples for g in report.graphs}
