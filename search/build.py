@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 # A SELECT's answer as CSV bytes (a header line, then one line a row).
 CsvSelect = Callable[[str], bytes]
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 # Kinds whose names live in their own table, searched only when the others run short:
 # there can be millions of them, and they should not slow down finding an actor.
 BULK_KINDS = {"project"}
@@ -47,6 +47,20 @@ NAME_WEIGHT = {
 DEGREE_LIMIT_ENTITIES = 20_000
 TYPO_MIN_LENGTH = 4
 
+
+# bm25's preference for short names (k1 1.2, b 0.75) at a typical typed word's weight
+# (idf 6): names are ranked before any query is known, so not by the query's own words.
+SHORT_WEIGHT = 0.1 * 6 * 2.2
+
+
+def name_score(weight: float, importance: float, plain: str, average_words: float) -> float:
+    """What a name is worth before any query: its kind of label, its entity's importance,
+    short names first. Names are numbered best first, so the index reads a query's best
+    matches first and stops there (see SearchIndex._ranks)."""
+    words = plain.count(" ") + 1
+    return (weight + 2.0 * importance - 0.01 * len(plain)
+            + SHORT_WEIGHT / (1 + 1.2 * (0.25 + 0.75 * words / average_words)))
+
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Link ends that are not entities (store/sparql/neighbours.rq says the same).
 NOT_NODES = ("https://w3id.org/tillvaxtgraf/graph/", "https://w3id.org/tillvaxtgraf/ontology",
@@ -60,13 +74,17 @@ CREATE TABLE entity (
     importance REAL NOT NULL
 );
 CREATE VIRTUAL TABLE names USING fts5(
-    text, entity UNINDEXED, weight UNINDEXED, plain UNINDEXED,
-    tokenize = "unicode61 remove_diacritics 2"
+    text, entity UNINDEXED, weight UNINDEXED, plain UNINDEXED, score UNINDEXED,
+    tokenize = "unicode61 remove_diacritics 2", detail = none
 );
 CREATE VIRTUAL TABLE names_bulk USING fts5(
-    text, entity UNINDEXED, weight UNINDEXED, plain UNINDEXED,
-    tokenize = "unicode61 remove_diacritics 2"
+    text, entity UNINDEXED, weight UNINDEXED, plain UNINDEXED, score UNINDEXED,
+    tokenize = "unicode61 remove_diacritics 2", detail = none
 );
+CREATE TABLE names_plain (plain TEXT NOT NULL, name INTEGER NOT NULL, entity INTEGER NOT NULL,
+                          PRIMARY KEY (plain, name)) WITHOUT ROWID;
+CREATE TABLE names_bulk_plain (plain TEXT NOT NULL, name INTEGER NOT NULL,
+                               entity INTEGER NOT NULL, PRIMARY KEY (plain, name)) WITHOUT ROWID;
 CREATE TABLE vocab (token TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE typo (variant TEXT NOT NULL, token TEXT NOT NULL,
                    PRIMARY KEY (variant, token)) WITHOUT ROWID;
@@ -188,7 +206,8 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
             bucket = bulk_rows if kind in BULK_KINDS else name_rows
             for text, weight in (entries if len(entries) == 1 else dict.fromkeys(entries)):
                 words = tokenize(text)
-                bucket.append((text, number, weight, " ".join(words)))
+                plain = " ".join(words)
+                bucket.append((number, text, weight, plain, importance))
                 count(words)
         named = len(entity_rows)
         entity_rows.extend((ids[iri], iri, "other", None, None, None, None, 0.0)
@@ -196,10 +215,19 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
         lap("entities and names")
         db.executemany("INSERT INTO entity VALUES (?,?,?,?,?,?,?,?)", entity_rows)
         del entity_rows
-        db.executemany("INSERT INTO names (text, entity, weight, plain) VALUES (?,?,?,?)",
-                       name_rows)
-        db.executemany("INSERT INTO names_bulk (text, entity, weight, plain) VALUES (?,?,?,?)",
-                       bulk_rows)
+        for table, rows in (("names", name_rows), ("names_bulk", bulk_rows)):
+            average = sum(row[3].count(" ") + 1 for row in rows) / max(1, len(rows))
+            ranked = sorted((-name_score(weight, importance, plain, average), number, text,
+                             weight, plain) for number, text, weight, plain, importance in rows)
+            # Best first: a name's rowid is its rank before any query.
+            db.executemany(
+                f"INSERT INTO {table} (rowid, text, entity, weight, plain, score) "  # noqa: S608
+                "VALUES (?,?,?,?,?,?)",
+                [(rank, text, number, weight, plain, -negative)
+                 for rank, (negative, number, text, weight, plain) in enumerate(ranked, 1)])
+            db.executemany(f"INSERT INTO {table}_plain VALUES (?,?,?)",  # noqa: S608
+                           sorted((row[4], rank, row[1]) for rank, row in enumerate(ranked, 1)))
+            del ranked
         db.executemany("INSERT INTO vocab VALUES (?,?)", sorted(vocab.items()))
         lap("names inserted")
         db.execute(TYPO_SQL, (TYPO_MIN_LENGTH,))

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from tillvaxtgraf.search.build import BULK_KINDS, SCHEMA_VERSION
 from tillvaxtgraf.search.kinds import KIND_LABELS
-from tillvaxtgraf.search.text import deletions, normalize, tokens, within_one_edit
+from tillvaxtgraf.search.text import deletions, tokens, within_one_edit
 
-CANDIDATES = 400
-BULK_CANDIDATES = 200
 MAX_QUERY_CHARS = 200
 MAX_TOKENS = 8
+# A name that has a whole word one edit away from a typed one (a completion or another
+# form of it: "regio" and "Region Skåne", "stockholm" and "Stockholms universitet") ranks
+# a little above others of its class: what bm25 gave for matching that word too.
+NEAR_WORD = 0.8
 
 
 class OutdatedIndex(Exception):
@@ -80,20 +82,56 @@ class SearchIndex:
         ).fetchall()
         return sorted(t for (t,) in rows if t != token and within_one_edit(t, token))
 
-    def _candidates(self, table: str, match: str, limit: int) -> list[tuple]:
-        """Matching names with their entity. The core table is ranked by bm25; the bulk
-        table (many similar names) just gives its first matches, ranked in Python."""
-        columns = ("SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "
-                   "e.description_en, e.importance, n.text, n.weight, n.plain, ")
-        if table == "names":  # rank first, then read the few best rows (not all matches)
-            sql = (columns + "top.score FROM (SELECT rowid AS r, bm25(names) AS score "
-                   "FROM names WHERE names MATCH ? ORDER BY score LIMIT ?) AS top "
-                   "JOIN names n ON n.rowid = top.r JOIN entity e ON e.id = n.entity "
-                   "ORDER BY top.score")
-        else:
-            sql = (columns + "0 FROM names_bulk n JOIN entity e ON e.id = n.entity "
-                   "WHERE names_bulk MATCH ? LIMIT ?")
-        return self._db().execute(sql, (match, limit)).fetchall()
+    def _ranks(self, table: str, wanted: str, matches: list[str], enough: int,
+               kinds: set[str] | None) -> tuple[list[int], bool]:
+        """The numbers (best first by ``name_score``) of the names that may rank among the
+        best ``enough``, and whether a list was cut short.
+
+        A name's score is its match class (exact, prefix of the name, word prefix, all
+        words, a typo) plus its own score, and names are numbered by their own score: so
+        the best of each class are its first matches in number order, and reading
+        ``enough`` of each class finds the best overall without reading every match."""
+        db = self._db()
+        where, args = "", []
+        if kinds:  # rare: filter while reading, or the first matches may all be filtered
+            where = (" AND entity IN (SELECT id FROM entity WHERE kind IN "
+                     f"({','.join('?' * len(kinds))}))")
+            args = sorted(kinds)
+        plain = f"{table}_plain"
+        found = [r for (r,) in db.execute(
+            f"SELECT name FROM {plain} WHERE plain = ?{where}",  # noqa: S608
+            [wanted, *args])]
+        cut = False
+        queries = [(f"SELECT name FROM {plain} WHERE plain > ? AND plain < ?{where} "  # noqa: S608
+                    "ORDER BY name LIMIT ?", [wanted, wanted + "\x7f", *args, enough])]
+        for match in matches:  # every word, then with its one-typo alternatives
+            queries.append((f"SELECT rowid FROM {table} WHERE {table} MATCH ?{where} "  # noqa: S608
+                            "ORDER BY rowid LIMIT ?", [match, *args, enough]))
+        for sql, params in queries:
+            ranks = [r for (r,) in db.execute(sql, params)]
+            cut = cut or len(ranks) == enough
+            found += ranks
+        return found, cut
+
+    def _rows(self, table: str, ranks: list[int]) -> list[tuple]:
+        """The names numbered ``ranks`` with their entity."""
+        marks = ",".join("?" * len(ranks))
+        return self._db().execute(
+            "SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "  # noqa: S608
+            f"e.description_en, n.score, n.text, n.weight, n.plain FROM {table} n "
+            f"JOIN entity e ON e.id = n.entity WHERE n.rowid IN ({marks})", ranks).fetchall()
+
+    def _candidates(self, table: str, wanted: str, matches: list[str], limit: int,
+                    kinds: set[str] | None) -> list[tuple]:
+        """Enough of the best matching names for ``limit`` entities (an entity may match
+        by several names: read more until there are enough entities, or no more names)."""
+        enough = 2 * limit + 10
+        while True:
+            ranks, cut = self._ranks(table, wanted, matches, enough, kinds)
+            rows = self._rows(table, sorted(set(ranks))) if ranks else []
+            if not cut or len({r[0] for r in rows}) >= limit:
+                return rows
+            enough *= 4
 
     def search(self, text: str, *, limit: int = 20, lang: str = "sv",
                kinds: set[str] | None = None) -> list[Hit]:
@@ -107,27 +145,32 @@ class SearchIndex:
         words = tokens(text)[:MAX_TOKENS]
         if not words:
             return []
-        clauses = []
+        exact, typos = [], []
         typo_words: set[str] = set()
         for position, word in enumerate(words):
             options = [f'"{word}"*' if position == len(words) - 1 else f'"{word}"']
+            exact.append(options[0])
             for alternative in self._typo_alternatives(word):
                 options.append(f'"{alternative}"')
                 typo_words.add(alternative)
-            clauses.append("(" + " OR ".join(options) + ")")
-        match = " AND ".join(clauses)
+            typos.append("(" + " OR ".join(options) + ")")
+        # Exact words and typo alternatives read apart: names matching only by a typo
+        # (ranked last) must not crowd out the ones matching every word as typed.
+        matches = [" AND ".join(exact)] + ([" AND ".join(typos)] if typo_words else [])
+        wanted = " ".join(words)
         rows = []
-        if not kinds or kinds - BULK_KINDS:
-            rows = self._candidates("names", match, CANDIDATES)
+        core_kinds = kinds - BULK_KINDS if kinds else None
+        if not kinds or core_kinds:
+            rows = self._candidates("names", wanted, matches, limit, core_kinds)
         enough = len({r[0] for r in rows}) >= limit
         if not enough or (kinds and kinds & BULK_KINDS):
-            rows += self._candidates("names_bulk", match, BULK_CANDIDATES)
-        wanted = normalize(" ".join(words))
+            bulk_kinds = kinds & BULK_KINDS if kinds else None
+            rows += self._candidates("names_bulk", wanted, matches, limit, bulk_kinds)
         # Score every candidate name; an entity keeps its best name (the first on a tie).
         best: dict[str, tuple[float, tuple]] = {}
         last = len(words) - 1
         for row in rows:
-            iri, kind, _, _, _, _, importance, _, weight, plain, rank = row
+            iri, kind, _, _, _, _, own, _, weight, plain = row
             if kinds and kind not in kinds:
                 continue
             if plain == wanted:
@@ -143,8 +186,9 @@ class SearchIndex:
                     for i, w in enumerate(words)
                 )
                 match_score = 30.0 if exact_words else 10.0
-            score = round(match_score + weight + 2.0 * importance - 0.01 * len(plain)
-                          - 0.1 * rank, 3)
+            if typo_words:  # a word one edit away, whole ("regio": "region skane")
+                match_score += NEAR_WORD * len(typo_words.intersection(plain.split()))
+            score = round(match_score + own, 3)
             known = best.get(iri)
             if known is None or known[0] < score:
                 best[iri] = (score, row)
@@ -156,7 +200,7 @@ class SearchIndex:
         ranked.sort(key=lambda entry: entry[:2])
         hits = []
         for negative, label, row in ranked[:limit]:
-            iri, kind, sv, en, dsv, den, _, name, _, _, _ = row
+            iri, kind, sv, en, dsv, den, _, name, _, _ = row
             description = (den if english else dsv) or dsv or den
             hits.append(Hit(iri, label, kind, KIND_LABELS.get(kind, KIND_LABELS["other"])[
                 "en" if english else "sv"], description, name, -negative))
