@@ -73,13 +73,18 @@ CREATE TABLE entity (
     label_sv TEXT, label_en TEXT, description_sv TEXT, description_en TEXT,
     importance REAL NOT NULL
 );
+CREATE TABLE names_name (name INTEGER PRIMARY KEY, entity INTEGER NOT NULL, text TEXT NOT NULL,
+                         weight REAL NOT NULL, plain TEXT NOT NULL, score REAL NOT NULL);
+CREATE TABLE names_bulk_name (name INTEGER PRIMARY KEY, entity INTEGER NOT NULL,
+                              text TEXT NOT NULL, weight REAL NOT NULL, plain TEXT NOT NULL,
+                              score REAL NOT NULL);
 CREATE VIRTUAL TABLE names USING fts5(
-    text, entity UNINDEXED, weight UNINDEXED, plain UNINDEXED, score UNINDEXED,
-    tokenize = "unicode61 remove_diacritics 2", detail = none
+    text, content = '', detail = none, prefix = '1 2 3 4 5 6 7 8 9 10 11 12',
+    tokenize = "unicode61 remove_diacritics 2"
 );
 CREATE VIRTUAL TABLE names_bulk USING fts5(
-    text, entity UNINDEXED, weight UNINDEXED, plain UNINDEXED, score UNINDEXED,
-    tokenize = "unicode61 remove_diacritics 2", detail = none
+    text, content = '', detail = none, prefix = '1 2 3 4 5 6 7 8 9 10 11 12',
+    tokenize = "unicode61 remove_diacritics 2"
 );
 CREATE TABLE names_plain (plain TEXT NOT NULL, name INTEGER NOT NULL, entity INTEGER NOT NULL,
                           PRIMARY KEY (plain, name)) WITHOUT ROWID;
@@ -220,11 +225,11 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
             ranked = sorted((-name_score(weight, importance, plain, average), number, text,
                              weight, plain) for number, text, weight, plain, importance in rows)
             # Best first: a name's rowid is its rank before any query.
-            db.executemany(
-                f"INSERT INTO {table} (rowid, text, entity, weight, plain, score) "  # noqa: S608
-                "VALUES (?,?,?,?,?,?)",
-                [(rank, text, number, weight, plain, -negative)
-                 for rank, (negative, number, text, weight, plain) in enumerate(ranked, 1)])
+            db.executemany(f"INSERT INTO {table}_name VALUES (?,?,?,?,?,?)",  # noqa: S608
+                           [(rank, number, text, weight, plain, -negative) for
+                            rank, (negative, number, text, weight, plain) in enumerate(ranked, 1)])
+            db.executemany(f"INSERT INTO {table} (rowid, text) VALUES (?,?)",  # noqa: S608
+                           [(rank, row[2]) for rank, row in enumerate(ranked, 1)])
             db.executemany(f"INSERT INTO {table}_plain VALUES (?,?,?)",  # noqa: S608
                            sorted((row[4], rank, row[1]) for rank, row in enumerate(ranked, 1)))
             del ranked

@@ -92,11 +92,12 @@ class SearchIndex:
         the best of each class are its first matches in number order, and reading
         ``enough`` of each class finds the best overall without reading every match."""
         db = self._db()
-        where, args = "", []
+        where, args, join = "", [], ""
         if kinds:  # rare: filter while reading, or the first matches may all be filtered
             where = (" AND entity IN (SELECT id FROM entity WHERE kind IN "
                      f"({','.join('?' * len(kinds))}))")
             args = sorted(kinds)
+            join = f" JOIN {table}_name ON name = {table}.rowid"
         plain = f"{table}_plain"
         found = [r for (r,) in db.execute(
             f"SELECT name FROM {plain} WHERE plain = ?{where}",  # noqa: S608
@@ -105,8 +106,9 @@ class SearchIndex:
         queries = [(f"SELECT name FROM {plain} WHERE plain > ? AND plain < ?{where} "  # noqa: S608
                     "ORDER BY name LIMIT ?", [wanted, wanted + "\x7f", *args, enough])]
         for match in matches:  # every word, then with its one-typo alternatives
-            queries.append((f"SELECT rowid FROM {table} WHERE {table} MATCH ?{where} "  # noqa: S608
-                            "ORDER BY rowid LIMIT ?", [match, *args, enough]))
+            queries.append((f"SELECT {table}.rowid FROM {table}{join} "  # noqa: S608
+                            f"WHERE {table} MATCH ?{where} ORDER BY {table}.rowid LIMIT ?",
+                            [match, *args, enough]))
         for sql, params in queries:
             ranks = [r for (r,) in db.execute(sql, params)]
             cut = cut or len(ranks) == enough
@@ -118,8 +120,8 @@ class SearchIndex:
         marks = ",".join("?" * len(ranks))
         return self._db().execute(
             "SELECT e.iri, e.kind, e.label_sv, e.label_en, e.description_sv, "  # noqa: S608
-            f"e.description_en, n.score, n.text, n.weight, n.plain FROM {table} n "
-            f"JOIN entity e ON e.id = n.entity WHERE n.rowid IN ({marks})", ranks).fetchall()
+            f"e.description_en, n.score, n.text, n.weight, n.plain FROM {table}_name n "
+            f"JOIN entity e ON e.id = n.entity WHERE n.name IN ({marks})", ranks).fetchall()
 
     def _candidates(self, table: str, wanted: str, matches: list[str], limit: int,
                     kinds: set[str] | None) -> list[tuple]:
