@@ -6,7 +6,12 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from tillvaxtgraf.search.connections import Connections, PathFinder
+from tillvaxtgraf.search.connections import (
+    RELATIONS_LIMIT,
+    TELLING_INVERSES,
+    Connections,
+    PathFinder,
+)
 from tillvaxtgraf.search.index import entity_labels
 from tillvaxtgraf.search.kinds import KIND_LABELS
 from tillvaxtgraf.search.relations import relation_groups
@@ -62,6 +67,21 @@ def _relations(hits: list[dict[str, Any]], lang: str) -> None:
         return
     finder = _finder(lang, fanout=40)
     phrases, inverse_phrases = finder.property_phrases(), finder.inverse_phrases()
+    if finder.linked is not None:  # the usual case: a few links each, labels with them
+        for hit in hits[:RELATIONS_FOR]:
+            shown, seen = [], set()
+            for predicate, other, inverse, sv, en in finder.linked.labelled_links(
+                    hit["iri"], RELATIONS_LIMIT, TELLING_INVERSES):
+                phrase = (inverse_phrases if inverse else phrases).get(predicate)
+                if sv is None or not phrase or (phrase, other) in seen:
+                    continue
+                seen.add((phrase, other))
+                label = (en if lang == "en" else sv) or sv or en or other
+                shown.append({"phrase": phrase, "iri": other, "label": label})
+                if len(shown) == 3:
+                    break
+            hit["relations"] = shown
+        return
     links_of = finder.relations_of([hit["iri"] for hit in hits[:RELATIONS_FOR]])
     every = sorted({other for links in links_of.values() for _, other, _ in links})
     labels = entity_labels(finder.index, every, lang)
