@@ -118,7 +118,8 @@ PHASES = {  # (module, function): phase of our load, timed in the child
     ("tillvaxtgraf.loaders.load", "count_triples"): "triple count",
     ("tillvaxtgraf.loaders.table_load", "MappingRun._check_sample"): "SHACL on the sample",
     ("tillvaxtgraf.loaders.funding_summaries", "rebuild"): "funding summaries",
-    ("tillvaxtgraf.loaders.load", "rebuild_all"): "derived files (search index)",
+    ("tillvaxtgraf.store.derived", "DerivedBuild.finish"):
+        "waiting for the search index (built beside the load)",
 }
 
 
@@ -170,13 +171,15 @@ def child(variant: str, data: Path, store_dir: Path, graph: str,
     import pyoxigraph as ox
 
     if variant == "ours":
-        from tillvaxtgraf.loaders import load
         from tillvaxtgraf.loaders.load import load_sources
         from tillvaxtgraf.loaders.sources import csv_source
         if not data.with_suffix(".nt").exists():
             keep_mapped(parts_dir(data))
         if without_search_index:
-            load.rebuild_all = lambda view, target: None
+            from tillvaxtgraf.store import derived
+
+            derived.registered_builders()
+            derived.unregister_derived_builder("search")
         phases = time_phases()
     imported = time.perf_counter()
     rss_after_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -350,11 +353,12 @@ def main() -> None:
         verdict_m = "meets" if ratio_m <= TARGET_MEMORY else "MISSES"
         print(f"ours/{base}: throughput {ratio_t:.2f}x ({verdict_t} >= {TARGET_THROUGHPUT}), "
               f"peak memory {ratio_m:.2f}x ({verdict_m} <= {TARGET_MEMORY})")
-    search = statistics.median(p.get(PHASES[("tillvaxtgraf.loaders.load", "rebuild_all")], 0.0)
+    search = statistics.median(p.get(PHASES[("tillvaxtgraf.store.derived",
+                                             "DerivedBuild.finish")], 0.0)
                                for p in phases)
     for base in bases:
         ratio = summary[base]["seconds"] / (ours["seconds"] - search)
-        print(f"ours without the search index rebuild / {base}: throughput {ratio:.2f}x")
+        print(f"ours without waiting for the search index / {base}: throughput {ratio:.2f}x")
     if args.json:
         args.json.write_text(json.dumps({"projects": args.projects, "triples": triples,
                                          "derived": derived, "runs": runs,

@@ -18,7 +18,7 @@ from tillvaxtgraf.errors import LoadError
 from tillvaxtgraf.loaders import metadata
 from tillvaxtgraf.loaders.progress import SHOW_ABOVE_BYTES, ProgressReader
 from tillvaxtgraf.loaders.sources import Source, temporary_workdir
-from tillvaxtgraf.store.derived import DERIVED_SUFFIX, SnapshotView, rebuild_all
+from tillvaxtgraf.store.derived import DERIVED_SUFFIX, DerivedBuild, SnapshotView
 from tillvaxtgraf.store.names import METADATA_GRAPH
 from tillvaxtgraf.store.snapshots import SnapshotDir
 from tillvaxtgraf.store.sparql import sparql
@@ -106,9 +106,43 @@ class _Loaded:
     ended: datetime
 
 
+class _DerivedInputs:
+    """Hands the derived files' builders (the search index) what the load writes, as it
+    writes it: the files before they are bulk-loaded, then the graphs kept from the
+    previous snapshot and those a source derives after its load. Once the last input is
+    known the builders finish beside the rest of the load."""
+
+    def __init__(self, build: DerivedBuild | None, previous: SnapshotView | None) -> None:
+        self.build, self.previous = build, previous
+        self.replaced: set[str] = set()
+        self.late: list[str] = []
+
+    def files(self, paths: list[Path], rdf_format: ox.RdfFormat, graphs: list[str]) -> None:
+        self.replaced.update(graphs)
+        if self.build is not None:
+            for path in paths:
+                self.build.add_file(path, rdf_format)
+
+    def close(self, store: ox.Store | None = None, name: str = "") -> None:
+        """No more inputs: the graphs nobody replaced come from the previous snapshot,
+        the derived ones from ``store`` (the new snapshot)."""
+        build = self.build
+        if build is None or build.closed:
+            return
+        if self.previous is not None:
+            replaced = self.replaced | set(self.late)
+            build.add_graphs(self.previous, [
+                None, *(g for g in self.previous.named_graphs() if g not in replaced)])
+        if self.late and store is not None:
+            build.add_graphs(SnapshotView(store, name), list(self.late))
+        build.close()
+
+
 def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None,
-           loaded: list[_Loaded]) -> list[GraphResult]:
+           loaded: list[_Loaded], inputs: _DerivedInputs | None = None,
+           last: bool = False) -> list[GraphResult]:
     started = metadata.now()
+    inputs = inputs or _DerivedInputs(None, None)
     paths, rdf_format = source.rdf_files(workdir, progress)
     path = paths[0]
     targets = [source.graph]
@@ -117,6 +151,9 @@ def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None
             targets += sorted(_dataset_graphs(path, rdf_format) - {source.graph})
         if METADATA_GRAPH in targets:
             raise LoadError("a source may not write the metadata graph", source=source.label)
+        inputs.files(paths, rdf_format, targets)
+        if last and source.run is None and not inputs.late:
+            inputs.close()  # every input known before the bulk load: build beside it
         for graph in targets:
             node = ox.NamedNode(graph)
             if store.contains_named_graph(node):
@@ -135,6 +172,7 @@ def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None
     # Graphs derived from the source in the same step (e.g. funding summaries of a table).
     for graph, triples in source.after_load(store):
         results.append(GraphResult(graph, source.label, triples, "loaded"))
+        inputs.late.append(graph)
     return results
 
 
@@ -251,15 +289,24 @@ def load_sources(
         except OSError as exc:  # e.g. no space for the copy's new files
             raise (_write_failed(exc, store_dir) or exc) from None
         store: ox.Store | None = None
+        build: DerivedBuild | None = None
+        workspace = temporary_workdir()
         try:
             store = ox.Store(str(snapshot.path))
+            if not dry_run:
+                build = DerivedBuild(snapshot.derived(DERIVED_SUFFIX), snapshot.name)
+            previous = None if current is None else SnapshotView(
+                ox.Store.read_only(str(current.path)), current.name)
+            inputs = _DerivedInputs(build, previous)
             loaded: list[_Loaded] = []
-            with temporary_workdir() as tmp:
-                for source in todo:
-                    workdir = Path(tmp) / str(len(report.graphs))
-                    workdir.mkdir()
-                    report.graphs.extend(_apply(store, source, workdir, progress, loaded))
+            for number, source in enumerate(todo, start=1):
+                workdir = Path(workspace.name) / str(len(report.graphs))
+                workdir.mkdir()
+                report.graphs.extend(_apply(store, source, workdir, progress, loaded,
+                                            inputs, number == len(todo)))
+                if build is None:  # else its files are read beside the load: kept till then
                     shutil.rmtree(workdir, ignore_errors=True)
+            inputs.close(store, snapshot.name)
             derived = sum(r.triples for r in report.graphs if r.status == "loaded")
             graphs = [item.result.graph for item in loaded]
             if not dry_run and _holds_at_least(store, graphs, OPTIMIZE_ABOVE_TRIPLES - derived):
@@ -282,10 +329,14 @@ def load_sources(
             if dry_run:
                 store = None
                 snapshots.discard(snapshot)
+                workspace.cleanup()
                 return report
-            # Derived files (search index …) are built on the new snapshot and published
+            # Derived files (search index …) are built for the new snapshot and published
             # with it: readers never see an index that does not match the data.
-            rebuild_all(SnapshotView(store, snapshot.name), snapshot.derived(DERIVED_SUFFIX))
+            build.finish(SnapshotView(store, snapshot.name))
+            build = inputs = previous = None
+            workspace.cleanup()
+            log.info("publishing snapshot %s", snapshot.name)
             store.flush()
             store = None
             snapshots.publish(snapshot)
@@ -295,6 +346,9 @@ def load_sources(
             # traceback would keep it open, so RocksDB would go on holding its lock (and
             # writing) in a folder that the next load in this process reuses.
             _release_frames(exc)
+            if build is not None:
+                build.cancel()
+            workspace.cleanup()
             del store
             snapshots.discard(snapshot)
             failed = _write_failed(exc, store_dir)

@@ -1,47 +1,37 @@
-"""Build the search index from a store, into one SQLite file.
+"""Build the search index from gathered statements, into one SQLite file.
 
 The index also carries what the search and connection pages would otherwise ask the store
 for on every request: the links between entities (an adjacency table the path finder and
 the "telling relations" of search hits walk) and the labels of properties (the phrases).
 So a request touches only this file.
 
-Rows are read as the store's CSV results serialisation (written by the store, parsed by
-the csv module): no per-term Python objects, and the queries run side by side.
+What it reads is gathered by ``search/facts.py`` from statements: the files a load puts in
+the store, or the graphs of a store (``search/builder.py``).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import math
 import os
 import sqlite3
 import time
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from pathlib import Path
 
+from tillvaxtgraf.search.facts import NAME_WEIGHT, RDF_TYPE, IndexFacts
 from tillvaxtgraf.search.kinds import KIND_WEIGHT, kind_of
 from tillvaxtgraf.search.text import tokens
 from tillvaxtgraf.store.names import SKOS
-from tillvaxtgraf.store.sparql import sparql
 
 log = logging.getLogger(__name__)
 
-# A SELECT's answer as CSV bytes (a header line, then one line a row).
-CsvSelect = Callable[[str], bytes]
 SCHEMA_VERSION = "4"
 # Kinds whose names live in their own table, searched only when the others run short:
 # there can be millions of them, and they should not slow down finding an actor.
 BULK_KINDS = {"project"}
-NAME_WEIGHT = {
-    SKOS + "prefLabel": 5.0,
-    SKOS + "altLabel": 4.0,
-    "http://www.w3.org/2000/01/rdf-schema#label": 3.0,
-    SKOS + "hiddenLabel": 2.0,
-}
 # In-degree is a GROUP BY over every triple: worth it for curated data, not for millions
 # of generated projects, where the kind alone weighs an entity.
 DEGREE_LIMIT_ENTITIES = 20_000
@@ -61,7 +51,6 @@ def name_score(weight: float, importance: float, plain: str, average_words: floa
     return (weight + 2.0 * importance - 0.01 * len(plain)
             + SHORT_WEIGHT / (1 + 1.2 * (0.25 + 0.75 * words / average_words)))
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 # Link ends that are not entities (store/sparql/neighbours.rq says the same).
 NOT_NODES = ("https://w3id.org/tillvaxtgraf/graph/", "https://w3id.org/tillvaxtgraf/ontology",
              "http://www.wikidata.org/")
@@ -114,14 +103,6 @@ ORDER BY 1, 2
 """
 
 
-def csv_rows(data: bytes) -> Iterator[list[str]]:
-    """The rows of a CSV answer, without its header (decoded as they are read: no second
-    copy of a large answer)."""
-    reader = csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""))
-    next(reader, None)
-    return reader
-
-
 class _Tokens:
     """``tokens()`` of many names that share their words: each word is normalised once.
 
@@ -144,8 +125,8 @@ class _Tokens:
         return found
 
 
-def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
-    """Write the index for everything ``select`` can see to ``target``; returns entities.
+def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
+    """Write the index of the gathered ``facts`` to ``target``; returns entities.
 
     The file is written beside the target and moved into place at the end, so a reader
     never opens half an index.
@@ -156,30 +137,25 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
         log.debug("search index: %s done at %.2f s (CPU %.2f s)", step,
                   time.perf_counter() - started, time.process_time())
 
-    # The links' query gives the types too: one scan decodes each subject once for both.
-    queries = ("search_names", "search_class_tree", "search_descriptions", "search_links",
-               "search_property_labels")
-    with ThreadPoolExecutor(len(queries)) as pool:
-        answers = {name: pool.submit(select, sparql(name)) for name in queries}
-        names, labels = _names(answers["search_names"].result())
-        degree: dict[str, int] = {}
-        if len(names) <= DEGREE_LIMIT_ENTITIES:
-            degree = {o: int(n) for o, n in csv_rows(select(sparql("search_in_degree")))}
-        supers: dict[str, set[str]] = defaultdict(set)
-        for cls, parent in csv_rows(answers["search_class_tree"].result()):
-            supers[cls].add(parent)
-        descriptions: dict[str, dict[str, str]] = defaultdict(dict)
-        for iri, text, lang in csv_rows(answers["search_descriptions"].result()):
-            if iri in names:
-                descriptions[iri].setdefault(lang or "sv", text)
-        lap("names, descriptions")
-        order = sorted(names)
-        ids = {iri: number for number, iri in enumerate(order, start=1)}
-        types: dict[str, set[str]] = defaultdict(set)
-        edges, predicates, nameless = _links(answers.pop("search_links").result(), ids,
-                                             types)
-        property_labels = list(csv_rows(answers["search_property_labels"].result()))
-        lap("links read and numbered")
+    property_labels = facts.property_labels()
+    names, labels = _names(facts.names)
+    facts.names = []  # read once: free it for what comes
+    degree: dict[str, int] = {}
+    if len(names) <= DEGREE_LIMIT_ENTITIES:
+        degree = dict(facts.degree)
+    facts.degree.clear()
+    supers = facts.class_tree()
+    descriptions: dict[str, dict[str, str]] = defaultdict(dict)
+    for iri, text, lang in facts.descriptions:
+        if iri in names:
+            descriptions[iri].setdefault(lang or "sv", text)
+    facts.descriptions = []
+    lap("names, descriptions")
+    order = sorted(names)
+    ids = {iri: number for number, iri in enumerate(order, start=1)}
+    types: dict[str, set[str]] = defaultdict(set)
+    edges, predicates, nameless = _links(facts, ids, types)
+    lap("links read and numbered")
 
     tmp = target.with_name(target.name + ".tmp")
     if tmp.exists():
@@ -188,7 +164,7 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
     try:
         # One writer, a file nobody reads until it is moved into place; fsynced below.
         db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
-                         "PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")
+                         "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;")
         db.executescript(SCHEMA)
         tokenize = _Tokens()
         kinds: dict[frozenset[str], str] = {}
@@ -262,12 +238,13 @@ def build_index(select: CsvSelect, target: Path, version: str = "") -> int:
     return named
 
 
-def _names(text: str) -> tuple[dict[str, list[tuple[str, float]]], dict[str, dict[str, str]]]:
+def _names(rows: Iterable[tuple[str, str, str, str]]
+           ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, dict[str, str]]]:
     """Each entity's names with their weights, and its labels by language."""
     names: dict[str, list[tuple[str, float]]] = defaultdict(list)
     labels: dict[str, dict[str, str]] = defaultdict(dict)
     pref = SKOS + "prefLabel"
-    for iri, predicate, name, lang in csv_rows(text):
+    for iri, predicate, name, lang in rows:
         names[iri].append((name, NAME_WEIGHT.get(predicate, 1.0)))
         if predicate == pref and lang in ("sv", "en"):
             labels[iri].setdefault(lang, name)
@@ -276,39 +253,50 @@ def _names(text: str) -> tuple[dict[str, list[tuple[str, float]]], dict[str, dic
     return names, labels
 
 
-def _links(data: bytes, ids: dict[str, int], types: dict[str, set[str]]
+def _links(facts: IndexFacts, ids: dict[str, int], types: dict[str, set[str]]
            ) -> tuple[list[tuple[int, int, int]], dict[str, int], list[str]]:
-    """Read the links' answer once: the types of named entities into ``types``, the links
-    as sorted (subject, predicate, object) numbers. Returns those, the predicates'
+    """Read the gathered links once: the types of named entities into ``types``, the
+    links as sorted (subject, predicate, object) numbers. Returns those, the predicates'
     numbers, and the linked IRIs without a name, numbered after the named ones in ``ids``
-    (they become nameless entity rows, so that one number stands for each node)."""
-    predicates: dict[str, int] = {}
-    found: list[tuple[int, int, int]] = []
-    nameless: list[str] = []
+    (they become nameless entity rows, so that one number stands for each node).
+
+    Links are read by the numbers ``facts`` gave their IRIs. Predicates and nameless
+    nodes are numbered in IRI order, as the named ones: the same statements give the
+    same index, in whatever order they were read."""
+    iris, first = facts.iris, facts.number
     named = len(ids)
-    next_id = named + 1
-    known = ids.get
-    for s, p, o in csv_rows(data):
-        if p == RDF_TYPE:
-            number = known(s)
-            if number is not None and number <= named:
-                types[s].add(o)
+    final = array("q", bytes(8 * len(iris)))  # gathered number -> index number (0: none)
+    for iri, number in ids.items():
+        gathered = first.get(iri)
+        if gathered is not None:
+            final[gathered] = number
+    node = bytearray(not iri.startswith(NOT_NODES) for iri in iris)
+    rdf_type = first.get(RDF_TYPE, -1)
+    kept_s, kept_p, kept_o = array("q"), array("q"), array("q")
+    used_p: set[int] = set()
+    unnamed: set[int] = set()
+    for s, p, o in zip(facts.link_s, facts.link_p, facts.link_o, strict=True):
+        if p == rdf_type:
+            if final[s]:
+                types[iris[s]].add(iris[o])
             continue
-        if s == o or s.startswith(NOT_NODES) or o.startswith(NOT_NODES):
+        if s == o or not node[s] or not node[o]:
             continue
-        number = predicates.get(p)
-        if number is None:
-            number = predicates[p] = len(predicates) + 1
-        a = known(s)
-        if a is None:
-            a = ids[s] = next_id
-            next_id += 1
-            nameless.append(s)
-        b = known(o)
-        if b is None:
-            b = ids[o] = next_id
-            next_id += 1
-            nameless.append(o)
-        found.append((a, number, b))
-    found.sort()  # the table's order: written as one run, without page splits
+        kept_s.append(s)
+        kept_p.append(p)
+        kept_o.append(o)
+        used_p.add(p)
+        if not final[s]:
+            unnamed.add(s)
+        if not final[o]:
+            unnamed.add(o)
+    facts.link_s = facts.link_p = facts.link_o = array("q")
+    nameless = sorted(iris[g] for g in unnamed)
+    for number, iri in enumerate(nameless, start=named + 1):
+        final[first[iri]] = ids[iri] = number
+    predicates = {iri: number for number, iri in
+                  enumerate(sorted(iris[g] for g in used_p), start=1)}
+    by_gathered = {first[iri]: number for iri, number in predicates.items()}
+    found = sorted(zip(map(final.__getitem__, kept_s), map(by_gathered.__getitem__, kept_p),
+                       map(final.__getitem__, kept_o), strict=True))
     return found, predicates, nameless

@@ -7,6 +7,7 @@ requested format (streamed) or rows of backend-neutral terms.
 
 from __future__ import annotations
 
+import io
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -160,7 +161,45 @@ class Store(ABC):
         request = QueryRequest(query, substitutions=dict(bindings or {}))
         return bool(json.loads(self.query(request, "json", timeout).read())["boolean"])
 
+    def named_graphs(self) -> list[str]:
+        """The names of the store's named graphs, sorted."""
+        from tillvaxtgraf.store.sparql import sparql
+
+        # Some stores (Virtuoso) answer a row without ?g for an empty pattern.
+        return [row["g"].value for row in self.select(sparql("named_graphs"))[1] if "g" in row]
+
+    def statements(self, graph: str | None) -> Iterator:
+        """Every statement of one graph (``None``: the default graph) as pyoxigraph
+        triples, read as they arrive: for builders that read whole graphs (the search
+        index). Backends with a faster way to read their own graphs override it."""
+        import pyoxigraph as ox
+
+        answer = self.get_graph(graph, "ntriples")
+        return ox.parse(input=_ChunksFile(answer.chunks), format=ox.RdfFormat.N_TRIPLES)
+
     def construct(self, query: str, bindings: dict[str, Term] | None = None, *,
                   timeout: float | None = None, rdf_format: str = "ntriples") -> bytes:
         request = QueryRequest(query, substitutions=dict(bindings or {}))
         return self.query(request, rdf_format, timeout).read()
+
+
+class _ChunksFile(io.RawIOBase):
+    """An answer's chunks as a readable file, so a parser reads them as they come."""
+
+    def __init__(self, chunks: Iterator[bytes]) -> None:
+        self.chunks = chunks
+        self.pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        while not self.pending:
+            chunk = next(self.chunks, b"")
+            if not chunk:
+                return 0
+            self.pending = memoryview(chunk)
+        size = min(len(buffer), len(self.pending))
+        buffer[:size] = self.pending[:size]
+        self.pending = self.pending[size:]
+        return size

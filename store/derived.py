@@ -30,7 +30,8 @@ from __future__ import annotations
 import importlib
 import io
 import logging
-from collections.abc import Callable
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -74,6 +75,94 @@ def register_derived_builder(name: str | Builder, fn: Builder | None = None
 
 def unregister_derived_builder(name: str) -> None:
     _BUILDERS.pop(name, None)
+    _FEEDS.pop(name, None)
+
+
+class Feed(ABC):
+    """A builder's way to build *beside* a load rather than after it: the loader hands it
+    the statements it is writing (the files it bulk-loads, the graphs it keeps) while the
+    store is busy, so the derived file costs little extra time. ``close`` says nothing
+    more will come; ``wait`` returns once the file is in place (or raises)."""
+
+    @abstractmethod
+    def add_file(self, path: Path, rdf_format: ox.RdfFormat) -> None: ...
+
+    @abstractmethod
+    def add_graphs(self, store: Store, graphs: list[str | None]) -> None: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def wait(self) -> None: ...
+
+    @abstractmethod
+    def cancel(self) -> None: ...
+
+
+FeedFactory = Callable[[Path, str], Feed]  # (target folder, store version) -> Feed
+_FEEDS: dict[str, FeedFactory] = {}
+
+
+def register_derived_feed(name: str, factory: FeedFactory) -> FeedFactory:
+    """Let the builder registered as ``name`` be fed by loads (see ``Feed``)."""
+    _FEEDS[name] = factory
+    return factory
+
+
+class DerivedBuild:
+    """The derived files of a snapshot being loaded: fed builders take the load's
+    statements as it writes them; the others run on the finished snapshot."""
+
+    def __init__(self, target_dir: str | Path, version: str) -> None:
+        builders = registered_builders()
+        self.target = Path(target_dir)
+        if builders:
+            self.target.mkdir(parents=True, exist_ok=True)
+        self.feeds = {name: _FEEDS[name](self.target, version)
+                      for name in builders if name in _FEEDS}
+        self.others = {name: b for name, b in builders.items() if name not in _FEEDS}
+        self.closed = False
+
+    def add_file(self, path: Path, rdf_format: ox.RdfFormat) -> None:
+        for feed in self.feeds.values():
+            feed.add_file(path, rdf_format)
+
+    def add_graphs(self, store: Store, graphs: list[str | None]) -> None:
+        if graphs:
+            for feed in self.feeds.values():
+                feed.add_graphs(store, graphs)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            for feed in self.feeds.values():
+                feed.close()
+
+    def finish(self, store: Store) -> list[str]:
+        """Wait for the fed builders, run the others on ``store``; their names."""
+        self.close()
+        for name, feed in self.feeds.items():
+            log.info("waiting for %s in %s", name, self.target)
+            _run(name, self.target, feed.wait)
+        for name, builder in self.others.items():
+            log.info("rebuilding %s in %s", name, self.target)
+            _run(name, self.target, lambda b=builder: b(store, self.target))
+        return [*self.feeds, *self.others]
+
+    def cancel(self) -> None:
+        for feed in self.feeds.values():
+            feed.cancel()
+
+
+def _run(name: str, target: Path, step: Callable[[], object]) -> None:
+    try:
+        step()
+    except TillvaxtgrafError:
+        raise
+    except Exception as exc:
+        raise TillvaxtgrafError(f"rebuilding {name!r} failed: {type(exc).__name__}: {exc}",
+                                source=str(target)) from exc
 
 
 def registered_builders() -> dict[str, Builder]:
@@ -94,18 +183,10 @@ def rebuild_all(store: Store, target_dir: str | Path) -> list[str]:
         return []  # nothing to build: leave no empty folder behind
     target = Path(target_dir)
     target.mkdir(parents=True, exist_ok=True)
-    built = []
     for name, builder in builders.items():
         log.info("rebuilding %s in %s", name, target)
-        try:
-            builder(store, target)
-        except TillvaxtgrafError:
-            raise
-        except Exception as exc:
-            raise TillvaxtgrafError(f"rebuilding {name!r} failed: {type(exc).__name__}: "
-                                    f"{exc}", source=str(target)) from exc
-        built.append(name)
-    return built
+        _run(name, target, lambda b=builder: b(store, target))
+    return list(builders)
 
 
 def derived_dir(store: Store) -> Path | None:
@@ -182,6 +263,13 @@ class SnapshotView(Store):
         out = io.BytesIO()
         self.store.dump(out, format_by_name(rdf_format), from_graph=target)
         return Answer("graph", rdf_format, iter([out.getvalue()]))
+
+    def statements(self, graph: str | None) -> Iterator[ox.Quad]:
+        target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+        return self.store.quads_for_pattern(None, None, None, target)
+
+    def named_graphs(self) -> list[str]:
+        return sorted(node.value for node in self.store.named_graphs())
 
     def version(self) -> str:
         return self.name

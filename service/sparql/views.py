@@ -23,7 +23,6 @@ from tillvaxtgraf.service.sparql.description import GRAPH_SERIALIZATIONS, descri
 from tillvaxtgraf.service.sparql.protocol import Operation, parse_operation
 from tillvaxtgraf.service.streaming import etag_for, not_modified, stream_answer
 from tillvaxtgraf.store.base import GRAPH_FORMATS, RESULT_FORMATS, QueryRequest
-from tillvaxtgraf.store.sparql import sparql
 from tillvaxtgraf.store.sparql_text import (
     DatasetConflict,
     SparqlShape,
@@ -171,9 +170,8 @@ def _description() -> Response:
         media = GRAPH_FORMATS[name]
     if media == "text/html":
         return _editor_page()
-    _, rows = get_store().select(sparql("named_graphs"))
     endpoint = url_for("sparql.endpoint", _external=True)
-    graph = describe_service(endpoint, settings, [r["g"].value for r in rows if "g" in r],
+    graph = describe_service(endpoint, settings, get_store().named_graphs(),
                              void_url=url_for("resources.void", _external=True) + "#dataset")
     name = next(k for k, v in GRAPH_FORMATS.items() if v == media)
     body = graph.serialize(format=GRAPH_SERIALIZATIONS[name])

@@ -128,9 +128,14 @@ def unpublished(store: Path) -> set[str]:
 PHASE_LINES = (
     ("optimize", "optimizing the store after loading"),
     ("metadata", "tillvaxtgraf.loaders.load: loaded "),
-    ("search index", "rebuilding search in"),
-    ("publish", "search index: "),
+    ("waiting for the index", "waiting for search in"),
+    ("publish", "publishing snapshot"),
+    # The search index is built beside the main line, from the file it bulk-loads: its
+    # build starts once the file is read and ends with its summary line.
+    ("search index", "search index: read "),
+    ("search index done", " entities, "),
 )
+INDEX_PHASES = ("search index", "search index done")
 
 
 RUNNING: list[WatchedLoad] = []  # killed at each test's end if still there (conftest)
@@ -185,8 +190,14 @@ class WatchedLoad:
             self.phases["bulk load"] = time.monotonic() - self.started
 
     def phase(self) -> str:
+        """Where the load is: building the search index while that runs (beside the
+        main line), else the main line's latest phase."""
         self.poll_phases()
-        return max(self.phases, key=lambda p: self.phases[p])
+        if "search index" in self.phases and "search index done" not in self.phases \
+                and "publish" not in self.phases:
+            return "search index"
+        return max((p for p in self.phases if p not in INDEX_PHASES),
+                   key=lambda p: self.phases[p])
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started

@@ -1,0 +1,174 @@
+"""What the search index needs from the data, gathered from RDF statements in one pass.
+
+The index is built from statements, wherever they come from: the files a load is putting
+into the store (read while the store bulk-loads them, so the index costs little extra
+time), or the graphs of a store (``reindex``, the remote backend, graphs a load keeps).
+Reading statements once and sorting them here replaces six SPARQL queries over the whole
+store, whose term decoding cost more than the bulk load itself.
+
+The metadata graph (provenance of loads) is not the domain and is never gathered: it
+would change the index on every load.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from tillvaxtgraf.store.names import SKOS
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDF_TYPE = RDF + "type"
+TG = "https://w3id.org/tillvaxtgraf/ontology#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+
+# What people type to find an entity, with the weight a match on it carries.
+NAME_WEIGHT = {
+    SKOS + "prefLabel": 5.0,
+    SKOS + "altLabel": 4.0,
+    RDFS + "label": 3.0,
+    SKOS + "hiddenLabel": 2.0,
+    SKOS + "notation": 1.0,
+    TG + "countyCode": 1.0,
+    TG + "municipalityCode": 1.0,
+    TG + "organisationNumber": 1.0,
+    TG + "caseNumber": 1.0,
+}
+# Subjects whose names are vocabulary, not things to find.
+NOT_SEARCHED = ("https://w3id.org/tillvaxtgraf/ontology", "https://w3id.org/tillvaxtgraf/shapes")
+DESCRIPTION = (DCTERMS + "description", SKOS + "definition")
+# Links that are bookkeeping rather than relations (store/sparql/neighbours.rq agrees).
+NOT_LINKS = frozenset({
+    RDFS + "isDefinedBy", RDFS + "seeAlso", PROV + "wasGeneratedBy", PROV + "wasDerivedFrom",
+    DCTERMS + "source", SKOS + "exactMatch", SKOS + "inScheme", SKOS + "topConceptOf",
+    SKOS + "hasTopConcept",
+})
+PROPERTY_KINDS = frozenset({OWL + "ObjectProperty", OWL + "DatatypeProperty", RDF + "Property"})
+PROPERTY_LABELS = (SKOS + "prefLabel", RDFS + "label")
+_NAMED, _LITERAL = ox.NamedNode, ox.Literal
+
+
+class Cancelled(Exception):
+    """Gathering was stopped because the load it served failed."""
+
+
+class IndexFacts:
+    """Statements sorted into what the index builder reads; terms kept as plain strings.
+
+    IRIs are numbered as they are first met and links kept as three arrays of those
+    numbers: a million links take 24 MB, not the 200 MB of tuples of strings.
+    """
+
+    def __init__(self, cancel: threading.Event | None = None) -> None:
+        self.cancel = cancel
+        self.number: dict[str, int] = {}
+        self.iris: list[str] = []
+        self.link_s, self.link_p, self.link_o = array("q"), array("q"), array("q")
+        # (entity, predicate, text, lang) of every name; labels of vocabulary terms apart
+        self.names: list[tuple[str, str, str, str]] = []
+        self.vocabulary_labels: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        self.descriptions: list[tuple[str, str, str]] = []
+        self.classes: set[str] = set()
+        self.subclass: dict[str, set[str]] = defaultdict(set)
+        self.properties: set[str] = set()
+        self.inverses: dict[str, set[str]] = defaultdict(set)
+        self.degree: Counter[str] = Counter()
+
+    def _id(self, iri: str) -> int:
+        found = self.number.get(iri)
+        if found is None:
+            found = self.number[iri] = len(self.iris)
+            self.iris.append(iri)
+        return found
+
+    def add(self, quads: Iterable[ox.Quad | ox.Triple], origin: str = "") -> int:
+        """Sort ``quads`` into the facts; ``origin`` keeps blank nodes of different
+        sources apart. Returns how many statements were read."""
+        names, descriptions, degree = self.names, self.descriptions, self.degree
+        link_s, link_p, link_o, ident = self.link_s, self.link_p, self.link_o, self._id
+        cancel = self.cancel
+        count = 0
+        for count, quad in enumerate(quads, start=1):
+            if cancel is not None and not count & 0xFFFF and cancel.is_set():
+                raise Cancelled
+            s, o = quad.subject, quad.object
+            p = quad.predicate.value
+            s_named, o_type = type(s) is _NAMED, type(o)
+            if o_type is _NAMED:
+                o_iri = o.value
+                degree[o_iri] += 1
+                if s_named and p not in NOT_LINKS:
+                    s_iri = s.value
+                    if p == RDF_TYPE:
+                        if o_iri == OWL + "Class":
+                            self.classes.add(s_iri)
+                        elif o_iri in PROPERTY_KINDS:
+                            self.properties.add(s_iri)
+                    link_s.append(ident(s_iri))
+                    link_p.append(ident(p))
+                    link_o.append(ident(o_iri))
+                if p == RDFS + "subClassOf":
+                    self.subclass[_node(s, origin)].add(o_iri)
+                elif p == OWL + "inverseOf" and s_named:
+                    self.inverses[s.value].add(o_iri)
+            elif o_type is _LITERAL:
+                if not s_named:
+                    continue
+                if p in NAME_WEIGHT:
+                    s_iri = s.value
+                    if s_iri.startswith(NOT_SEARCHED):
+                        if p in PROPERTY_LABELS:
+                            self.vocabulary_labels[s_iri].append((o.value, o.language or ""))
+                    else:
+                        names.append((s_iri, p, o.value, o.language or ""))
+                elif p in DESCRIPTION:
+                    descriptions.append((s.value, o.value, o.language or ""))
+            elif p == RDFS + "subClassOf":
+                self.subclass[_node(s, origin)].add(_node(o, origin))
+        return count
+
+    def add_file(self, path: str | Path, rdf_format: ox.RdfFormat) -> int:
+        return self.add(ox.parse(path=str(path), format=rdf_format), origin=str(path))
+
+    def class_tree(self) -> dict[str, set[str]]:
+        """Each class (an IRI typed owl:Class) with every superclass, itself included,
+        as ``?class rdfs:subClassOf* ?super`` over all the statements gives it."""
+        tree: dict[str, set[str]] = {}
+        for cls in self.classes:
+            seen, todo = {cls}, [cls]
+            while todo:
+                for parent in self.subclass.get(todo.pop(), ()):
+                    if parent not in seen:
+                        seen.add(parent)
+                        todo.append(parent)
+            tree[cls] = {node for node in seen if not node.startswith("_:")}
+        return tree
+
+    def property_labels(self) -> list[tuple[str, str, str, str]]:
+        """(property, label, lang, inverse) for every typed property with a label."""
+        labels: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for iri, predicate, text, lang in self.names:
+            if predicate in PROPERTY_LABELS and iri in self.properties:
+                labels[iri].append((text, lang))
+        rows = []
+        for prop in sorted(self.properties):
+            found = labels.get(prop) or self.vocabulary_labels.get(prop, ())
+            for text, lang in dict.fromkeys(found):
+                for inverse in sorted(self.inverses.get(prop, ())) or [""]:
+                    rows.append((prop, text, lang, inverse))
+        return rows
+
+
+def _node(term: ox.NamedNode | ox.BlankNode | ox.Literal, origin: str) -> str:
+    """A class node as a string: blank nodes prefixed so two sources' never meet."""
+    if type(term) is _NAMED:
+        return term.value
+    return f"_:{origin}#{term.value}"
