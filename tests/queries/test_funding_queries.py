@@ -250,7 +250,7 @@ def test_ranks_and_shared_partners_equal_the_raw_triples(generated) -> None:
                                                            r["b"].value))
     ranked = PREFIXES + """
     SELECT ?county ?rank ?b WHERE { ?c tg:rank ?rank ; tg:summaryCounty ?county ;
-      tg:summaryBeneficiary ?b } ORDER BY ?county ?rank"""
+      tg:rankedInCounty ?county ; tg:summaryBeneficiary ?b } ORDER BY ?county ?rank"""
     got: dict[str, list[str]] = {}
     for r in generated.query(ranked, use_default_graph_as_union=True):
         got.setdefault(r["county"].value, []).append(r["b"].value)
@@ -269,3 +269,47 @@ def test_ranks_and_shared_partners_equal_the_raw_triples(generated) -> None:
     assert {(r["a"].value, r["b"].value): int(r["n"].value)
             for r in generated.query(summary, use_default_graph_as_union=True)} == expected
     assert expected
+
+
+def catalog_rows(store: ox.Store, name: str, **values: str) -> list[dict[str, str]]:
+    """A catalog query on the store itself, its parameters bound as the runner binds them."""
+    query = CATALOG[name]
+    bound = query.bind(values)
+    subs = {ox.Variable(k): ox.NamedNode(v.value) if v.kind == "uri" else
+            ox.Literal(v.value, datatype=ox.NamedNode(v.datatype)) if v.datatype else
+            ox.Literal(v.value) for k, v in bound.items()}
+    solutions = store.query(query.prepared(bound), substitutions=subs,
+                            use_default_graph_as_union=True)
+    names = [v.value for v in solutions.variables if v.value not in bound]
+    return [{n: r[n].value for n in names if r[n] is not None} for r in solutions]
+
+
+def test_the_full_cube_comes_in_order_with_the_labels_of_its_dimensions(generated) -> None:
+    rows = catalog_rows(generated, "funding_amounts", by="county source priority year",
+                        lang="en")
+    keys = [(r["county"], r["source"], r["priority"], r["year"]) for r in rows]
+    assert len(keys) > 100 and keys == sorted(keys)
+    labels = PREFIXES + """SELECT ?x ?l WHERE { ?x skos:prefLabel ?l FILTER(LANG(?l) = "en") }"""
+    english = {r["x"].value: r["l"].value
+               for r in generated.query(labels, use_default_graph_as_union=True)}
+    for row in rows[:: len(rows) // 20]:
+        for dim in ("county", "source", "priority"):
+            assert row[dim + "Label"] == english[row[dim]], (dim, row)
+
+
+@pytest.mark.parametrize("county", [C24, C01, None])
+def test_projects_of_a_sub_priority_are_those_of_the_raw_triples(generated, county) -> None:
+    raw = PREFIXES + """SELECT ?project WHERE {{
+      {{ ?project tg:servesPriority <{p}> }} UNION {{ ?project tg:servesPriority ?sub .
+        ?sub skos:broader <{p}> }}
+      ?project tg:runsInCounty {c} }}"""
+    found = 0
+    for priority in (ID + "priority/kapitalforsorjning", INNOVATION, KOMPETENS):
+        text = raw.format(p=priority, c=f"<{county}>" if county else "?county")
+        expected = sorted(r["project"].value for r in generated.query(
+            text, use_default_graph_as_union=True))
+        values = {"priority": priority, **({"county": county} if county else {})}
+        got = [r["project"] for r in catalog_rows(generated, "sub_priority_projects", **values)]
+        assert sorted(got) == expected and len(got) == len(set(got))
+        found += len(got)
+    assert found
