@@ -145,10 +145,13 @@ def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
         degree = dict(facts.degree)
     facts.degree.clear()
     supers = facts.class_tree()
-    descriptions: dict[str, dict[str, str]] = defaultdict(dict)
+    descriptions: dict[str, list[str | None]] = {}  # [sv, en]: the first of each
     for iri, text, lang in facts.descriptions:
-        if iri in names:
-            descriptions[iri].setdefault(lang or "sv", text)
+        if iri in names and lang in ("sv", "en", ""):
+            slot = descriptions.setdefault(iri, [None, None])
+            at = lang == "en"
+            if slot[at] is None:
+                slot[at] = text
     facts.descriptions = []
     lap("names, descriptions")
     order = sorted(names)
@@ -178,12 +181,12 @@ def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
             if kind is None:
                 kind = kinds[own] = kind_of(set(own), supers)
             importance = KIND_WEIGHT[kind] + math.log1p(degree.get(iri, 0))
-            label = labels[iri]
-            sv = label.get("sv") or label.get("alt_sv") or label.get("en") or entries[0][0]
-            en = label.get("en") or label.get("alt_en") or sv
-            desc = descriptions.get(iri, {})
-            entity_rows.append((number, iri, kind, sv, en, desc.get("sv") or desc.get("en"),
-                                desc.get("en") or desc.get("sv"), importance))
+            pref_sv, pref_en, alt_sv, alt_en = labels.get(iri, _NO_LABELS)
+            sv = pref_sv or alt_sv or pref_en or entries[0][0]
+            en = pref_en or alt_en or sv
+            desc_sv, desc_en = descriptions.get(iri, _NO_DESCRIPTION)
+            entity_rows.append((number, iri, kind, sv, en, desc_sv or desc_en,
+                                desc_en or desc_sv, importance))
             bucket = bulk_rows if kind in BULK_KINDS else name_rows
             for text, weight in (entries if len(entries) == 1 else dict.fromkeys(entries)):
                 words = tokenize(text)
@@ -215,7 +218,7 @@ def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
         lap("typo variants")
         db.executemany("INSERT INTO predicate VALUES (?,?)",
                        [(number, iri) for iri, number in predicates.items()])
-        db.executemany("INSERT OR IGNORE INTO edge VALUES (?,?,?)", edges)
+        db.executemany("INSERT OR IGNORE INTO edge VALUES (?,?,?)", edges.rows())
         db.execute("CREATE INDEX edge_in ON edge (o, p, s)")
         lap("links inserted")
         db.executemany("INSERT INTO property_label VALUES (?,?,?,?)",
@@ -238,23 +241,35 @@ def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
     return named
 
 
+_NO_LABELS = (None, None, None, None)
+_NO_DESCRIPTION = (None, None)
+# Where a label goes in an entity's [pref sv, pref en, other sv, other en] (no language: sv).
+_LABEL_SLOT = {(True, "sv"): 0, (True, "en"): 1, (False, "sv"): 2, (False, "en"): 3,
+               (False, ""): 2}
+
+
 def _names(rows: Iterable[tuple[str, str, str, str]]
-           ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, dict[str, str]]]:
-    """Each entity's names with their weights, and its labels by language."""
+           ) -> tuple[dict[str, list[tuple[str, float]]], dict[str, list[str | None]]]:
+    """Each entity's names with their weights, and its first label of each kind as
+    [preferred sv, preferred en, other sv, other en] (lists: a dict each would take
+    twice the memory, for millions of entities)."""
     names: dict[str, list[tuple[str, float]]] = defaultdict(list)
-    labels: dict[str, dict[str, str]] = defaultdict(dict)
+    labels: dict[str, list[str | None]] = {}
     pref = SKOS + "prefLabel"
     for iri, predicate, name, lang in rows:
         names[iri].append((name, NAME_WEIGHT.get(predicate, 1.0)))
-        if predicate == pref and lang in ("sv", "en"):
-            labels[iri].setdefault(lang, name)
-        elif lang in ("sv", "en", ""):
-            labels[iri].setdefault("alt_" + (lang or "sv"), name)
+        slot = _LABEL_SLOT.get((predicate == pref and lang != "", lang))
+        if slot is not None:
+            found = labels.get(iri)
+            if found is None:
+                found = labels[iri] = [None, None, None, None]
+            if found[slot] is None:
+                found[slot] = name
     return names, labels
 
 
 def _links(facts: IndexFacts, ids: dict[str, int], types: dict[str, set[str]]
-           ) -> tuple[list[tuple[int, int, int]], dict[str, int], list[str]]:
+           ) -> tuple[_Edges, dict[str, int], list[str]]:
     """Read the gathered links once: the types of named entities into ``types``, the
     links as sorted (subject, predicate, object) numbers. Returns those, the predicates'
     numbers, and the linked IRIs without a name, numbered after the named ones in ``ids``
@@ -297,6 +312,29 @@ def _links(facts: IndexFacts, ids: dict[str, int], types: dict[str, set[str]]
     predicates = {iri: number for number, iri in
                   enumerate(sorted(iris[g] for g in used_p), start=1)}
     by_gathered = {first[iri]: number for iri, number in predicates.items()}
-    found = sorted(zip(map(final.__getitem__, kept_s), map(by_gathered.__getitem__, kept_p),
-                       map(final.__getitem__, kept_o), strict=True))
+    if named + len(nameless) >= 1 << _Edges.SHIFT_O or len(predicates) >= 1 << _Edges.SHIFT_P:
+        raise ValueError("too many entities or properties for the search index's links")
+    found = _Edges(map(final.__getitem__, kept_s), map(by_gathered.__getitem__, kept_p),
+                   map(final.__getitem__, kept_o))
+    facts.number, facts.iris = {}, []
     return found, predicates, nameless
+
+
+class _Edges:
+    """Links as sorted (subject, predicate, object) numbers, each packed in one int: a
+    third of the memory of tuples, at the bulk loader's busiest moment."""
+
+    SHIFT_O, SHIFT_P = 26, 11  # up to 67 M nodes and 2 048 predicates
+
+    def __init__(self, s: Iterable[int], p: Iterable[int], o: Iterable[int]) -> None:
+        so, sp = self.SHIFT_O, self.SHIFT_O + self.SHIFT_P
+        self.keys = sorted((a << sp) | (b << so) | c for a, b, c in zip(s, p, o, strict=True))
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def rows(self) -> Iterable[tuple[int, int, int]]:
+        so, sp = self.SHIFT_O, self.SHIFT_O + self.SHIFT_P
+        mask_o, mask_p = (1 << so) - 1, (1 << self.SHIFT_P) - 1
+        for key in self.keys:
+            yield key >> sp, key >> so & mask_p, key & mask_o

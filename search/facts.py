@@ -17,6 +17,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
+from sys import intern
 
 import pyoxigraph as ox
 
@@ -123,14 +124,14 @@ class IndexFacts:
                 if not s_named:
                     continue
                 if p in NAME_WEIGHT:
-                    s_iri = s.value
+                    s_iri = intern(s.value)  # one string for an IRI, however often met
                     if s_iri.startswith(NOT_SEARCHED):
                         if p in PROPERTY_LABELS:
                             self.vocabulary_labels[s_iri].append((o.value, o.language or ""))
                     else:
-                        names.append((s_iri, p, o.value, o.language or ""))
+                        names.append((s_iri, intern(p), o.value, intern(o.language or "")))
                 elif p in DESCRIPTION:
-                    descriptions.append((s.value, o.value, o.language or ""))
+                    descriptions.append((intern(s.value), o.value, intern(o.language or "")))
             elif p == RDFS + "subClassOf":
                 self.subclass[_node(s, origin)].add(_node(o, origin))
         return count
