@@ -57,6 +57,10 @@ PROPERTY_LABELS = (SKOS + "prefLabel", RDFS + "label")
 _NAMED, _LITERAL = ox.NamedNode, ox.Literal
 
 
+# What a predicate's statements are besides links (IndexFacts._rule).
+_PLAIN, _TYPE, _SUBCLASS, _INVERSE, _NAME, _DESCRIPTION = range(6)
+
+
 class Cancelled(Exception):
     """Gathering was stopped because the load it served failed."""
 
@@ -82,6 +86,7 @@ class IndexFacts:
         self.properties: set[str] = set()
         self.inverses: dict[str, set[str]] = defaultdict(set)
         self.degree: Counter[str] = Counter()
+        self.rules: dict[str, tuple[int, int]] = {}
 
     def _id(self, iri: str) -> int:
         found = self.number.get(iri)
@@ -90,50 +95,76 @@ class IndexFacts:
             self.iris.append(iri)
         return found
 
+    def _rule(self, predicate: str) -> tuple[int, int]:
+        """What a predicate's statements give: its link number (-1: not a link) and which
+        of the special cases it is."""
+        special = {RDF_TYPE: _TYPE, RDFS + "subClassOf": _SUBCLASS,
+                   OWL + "inverseOf": _INVERSE}.get(predicate, _PLAIN)
+        if predicate in NAME_WEIGHT:
+            special = _NAME
+        elif predicate in DESCRIPTION:
+            special = _DESCRIPTION
+        return (-1 if predicate in NOT_LINKS else self._id(predicate)), special
+
     def add(self, quads: Iterable[ox.Quad | ox.Triple], origin: str = "") -> int:
         """Sort ``quads`` into the facts; ``origin`` keeps blank nodes of different
-        sources apart. Returns how many statements were read."""
+        sources apart. Returns how many statements were read.
+
+        The loop runs once per statement of every load (millions): each predicate's rule
+        is worked out once, and a statement is looked at no more than its rule needs."""
         names, descriptions, degree = self.names, self.descriptions, self.degree
         link_s, link_p, link_o, ident = self.link_s, self.link_p, self.link_o, self._id
-        cancel = self.cancel
+        rules, rule_of, cancel = self.rules, self._rule, self.cancel
         count = 0
         for count, quad in enumerate(quads, start=1):
             if cancel is not None and not count & 0xFFFF and cancel.is_set():
                 raise Cancelled
-            s, o = quad.subject, quad.object
+            o = quad.object
             p = quad.predicate.value
-            s_named, o_type = type(s) is _NAMED, type(o)
+            rule = rules.get(p)
+            if rule is None:
+                rule = rules[p] = rule_of(p)
+            link, special = rule
+            o_type = type(o)
             if o_type is _NAMED:
                 o_iri = o.value
                 degree[o_iri] += 1
-                if s_named and p not in NOT_LINKS:
+                s = quad.subject
+                if type(s) is _NAMED:
                     s_iri = s.value
-                    if p == RDF_TYPE:
+                    if link >= 0:
+                        link_s.append(ident(s_iri))
+                        link_p.append(link)
+                        link_o.append(ident(o_iri))
+                    if special is _PLAIN:
+                        continue
+                    if special is _TYPE:
                         if o_iri == OWL + "Class":
                             self.classes.add(s_iri)
                         elif o_iri in PROPERTY_KINDS:
                             self.properties.add(s_iri)
-                    link_s.append(ident(s_iri))
-                    link_p.append(ident(p))
-                    link_o.append(ident(o_iri))
-                if p == RDFS + "subClassOf":
+                    elif special is _SUBCLASS:
+                        self.subclass[s_iri].add(o_iri)
+                    elif special is _INVERSE:
+                        self.inverses[s_iri].add(o_iri)
+                elif special is _SUBCLASS:
                     self.subclass[_node(s, origin)].add(o_iri)
-                elif p == OWL + "inverseOf" and s_named:
-                    self.inverses[s.value].add(o_iri)
             elif o_type is _LITERAL:
-                if not s_named:
+                if special is not _NAME and special is not _DESCRIPTION:
                     continue
-                if p in NAME_WEIGHT:
-                    s_iri = intern(s.value)  # one string for an IRI, however often met
-                    if s_iri.startswith(NOT_SEARCHED):
-                        if p in PROPERTY_LABELS:
-                            self.vocabulary_labels[s_iri].append((o.value, o.language or ""))
-                    else:
-                        names.append((s_iri, intern(p), o.value, intern(o.language or "")))
-                elif p in DESCRIPTION:
-                    descriptions.append((intern(s.value), o.value, intern(o.language or "")))
-            elif p == RDFS + "subClassOf":
-                self.subclass[_node(s, origin)].add(_node(o, origin))
+                s = quad.subject
+                if type(s) is not _NAMED:
+                    continue
+                s_iri = intern(s.value)  # one string for an IRI, however often met
+                if special is _DESCRIPTION:
+                    descriptions.append((s_iri, o.value, intern(o.language or "")))
+                elif s_iri.startswith(NOT_SEARCHED):
+                    if p in PROPERTY_LABELS:
+                        self.vocabulary_labels[s_iri].append((o.value, o.language or ""))
+                else:
+                    names.append((s_iri, intern(p), o.value, intern(o.language or "")))
+            elif special is _SUBCLASS:
+                self.subclass[_node(quad.subject, origin)].add(_node(o, origin))
         return count
 
     def add_file(self, path: str | Path, rdf_format: ox.RdfFormat) -> int:
