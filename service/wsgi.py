@@ -12,8 +12,8 @@ from tillvaxtgraf.settings import Settings
 class GunicornServer(BaseApplication):
     """gunicorn configured from our settings, serving the app factory's app."""
 
-    def __init__(self, settings: Settings, host: str, port: int, workers: int, threads: int,
-                 access_log: bool = True) -> None:
+    def __init__(self, settings: Settings, host: str, port: int, workers: int,
+                 threads: int) -> None:
         self.settings = settings
         self.options: dict[str, Any] = {
             "bind": f"{host}:{port}",
@@ -24,7 +24,9 @@ class GunicornServer(BaseApplication):
             "timeout": int(settings.query_time_limit) + 60,
             "graceful_timeout": 10,
             "keepalive": 5,
-            "accesslog": "-" if access_log else None,
+            # No gunicorn access log: the app logs every request itself (address, method,
+            # path, status, time), and a second line per request cost 0.3 ms of CPU.
+            "accesslog": None,
             "errorlog": "-",
             "loglevel": settings.log_level.lower(),
             # A shared control socket would clash between instances; we do not use it.
