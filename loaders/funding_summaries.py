@@ -39,11 +39,13 @@ replaces its share and keeps the others'. The metadata graph records the summari
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
 import pyoxigraph as ox
 
@@ -382,18 +384,38 @@ def contributing_graphs(store: ox.Store) -> list[str]:
 def _replace_graphs(store: ox.Store, graphs: list[tuple[str, Iterator[str]]]
                     ) -> list[tuple[str, str, int]]:
     """Replace the graphs with these N-Triples lines, in one bulk load (each bulk load
-    has a fixed cost of seconds in a big store). Returns (graph, sha256, lines)."""
-    written, quads = [], []
-    for graph, lines in graphs:
-        text = "".join(lines)
-        data = text.encode("utf-8")
-        written.append((graph, hashlib.sha256(data).hexdigest(), data.count(b"\n")))
-        node = ox.NamedNode(graph)
-        if store.contains_named_graph(node):
-            store.remove_graph(node)
-        quads.append(text.replace(" .\n", f" <{graph}> .\n"))  # " .\n" ends lines only
-    store.bulk_load("".join(quads).encode("utf-8"), ox.RdfFormat.N_QUADS)
+    has a fixed cost of seconds in a big store). Returns (graph, sha256, lines).
+
+    The lines go through a temporary N-Quads file in chunks, not one string: with a list
+    entry per project the derived graphs hold millions of lines at a million projects."""
+    written = []
+    with tempfile.TemporaryDirectory(prefix="tillvaxtgraf-summaries-") as folder:
+        path = Path(folder) / "derived.nq"
+        with path.open("w", encoding="utf-8") as out:
+            for graph, lines in graphs:
+                digest, count, chunk = hashlib.sha256(), 0, []
+                for line in lines:
+                    chunk.append(line)
+                    if len(chunk) == 50_000:
+                        count += _write_chunk(out, digest, chunk, graph)
+                count += _write_chunk(out, digest, chunk, graph)
+                written.append((graph, digest.hexdigest(), count))
+        for graph, _, _ in written:
+            node = ox.NamedNode(graph)
+            if store.contains_named_graph(node):
+                store.remove_graph(node)
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
     return written
+
+
+def _write_chunk(out: TextIO, digest: Any, chunk: list[str], graph: str) -> int:
+    """Hash N-Triples lines and write them as N-Quads in ``graph``; empties the chunk."""
+    text = "".join(chunk)
+    digest.update(text.encode("utf-8"))
+    out.write(text.replace(" .\n", f" <{graph}> .\n"))  # " .\n" ends lines only
+    count = len(chunk)
+    chunk.clear()
+    return count
 
 
 def rebuild(store: ox.Store, project_graph: str, accumulator: FundingAccumulator
