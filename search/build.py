@@ -28,7 +28,7 @@ from tillvaxtgraf.store.names import SKOS
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"
 # Kinds whose names live in their own table, searched only when the others run short:
 # there can be millions of them, and they should not slow down finding an actor.
 BULK_KINDS = {"project"}
@@ -63,10 +63,11 @@ CREATE TABLE entity (
     importance REAL NOT NULL
 );
 CREATE TABLE names_name (name INTEGER PRIMARY KEY, entity INTEGER NOT NULL, text TEXT NOT NULL,
-                         weight REAL NOT NULL, plain TEXT NOT NULL, score REAL NOT NULL);
+                         weight REAL NOT NULL, plain TEXT NOT NULL, score REAL NOT NULL,
+                         kind TEXT NOT NULL);
 CREATE TABLE names_bulk_name (name INTEGER PRIMARY KEY, entity INTEGER NOT NULL,
                               text TEXT NOT NULL, weight REAL NOT NULL, plain TEXT NOT NULL,
-                              score REAL NOT NULL);
+                              score REAL NOT NULL, kind TEXT NOT NULL);
 CREATE VIRTUAL TABLE names USING fts5(
     text, content = '', detail = none, prefix = '1 2 3 4 5 6 7 8 9 10 11 12',
     tokenize = "unicode61 remove_diacritics 2"
@@ -75,10 +76,10 @@ CREATE VIRTUAL TABLE names_bulk USING fts5(
     text, content = '', detail = none, prefix = '1 2 3 4 5 6 7 8 9 10 11 12',
     tokenize = "unicode61 remove_diacritics 2"
 );
-CREATE TABLE names_plain (plain TEXT NOT NULL, name INTEGER NOT NULL, entity INTEGER NOT NULL,
+CREATE TABLE names_plain (plain TEXT NOT NULL, name INTEGER NOT NULL, kind TEXT NOT NULL,
                           PRIMARY KEY (plain, name)) WITHOUT ROWID;
-CREATE TABLE names_bulk_plain (plain TEXT NOT NULL, name INTEGER NOT NULL,
-                               entity INTEGER NOT NULL, PRIMARY KEY (plain, name)) WITHOUT ROWID;
+CREATE TABLE names_bulk_plain (plain TEXT NOT NULL, name INTEGER NOT NULL, kind TEXT NOT NULL,
+                               PRIMARY KEY (plain, name)) WITHOUT ROWID;
 CREATE TABLE vocab (token TEXT PRIMARY KEY, freq INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE typo (variant TEXT NOT NULL, token TEXT NOT NULL,
                    PRIMARY KEY (variant, token)) WITHOUT ROWID;
@@ -191,7 +192,7 @@ def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
             for text, weight in (entries if len(entries) == 1 else dict.fromkeys(entries)):
                 words = tokenize(text)
                 plain = " ".join(words)
-                bucket.append((number, text, weight, plain, importance))
+                bucket.append((number, text, weight, plain, importance, kind))
                 count(words)
         named = len(entity_rows)
         entity_rows.extend((ids[iri], iri, "other", None, None, None, None, 0.0)
@@ -202,15 +203,17 @@ def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
         for table, rows in (("names", name_rows), ("names_bulk", bulk_rows)):
             average = sum(row[3].count(" ") + 1 for row in rows) / max(1, len(rows))
             ranked = sorted((-name_score(weight, importance, plain, average), number, text,
-                             weight, plain) for number, text, weight, plain, importance in rows)
+                             weight, plain, kind)
+                            for number, text, weight, plain, importance, kind in rows)
             # Best first: a name's rowid is its rank before any query.
-            db.executemany(f"INSERT INTO {table}_name VALUES (?,?,?,?,?,?)",  # noqa: S608
-                           [(rank, number, text, weight, plain, -negative) for
-                            rank, (negative, number, text, weight, plain) in enumerate(ranked, 1)])
+            db.executemany(f"INSERT INTO {table}_name VALUES (?,?,?,?,?,?,?)",  # noqa: S608
+                           [(rank, number, text, weight, plain, -negative, kind)
+                            for rank, (negative, number, text, weight, plain, kind)
+                            in enumerate(ranked, 1)])
             db.executemany(f"INSERT INTO {table} (rowid, text) VALUES (?,?)",  # noqa: S608
                            [(rank, row[2]) for rank, row in enumerate(ranked, 1)])
             db.executemany(f"INSERT INTO {table}_plain VALUES (?,?,?)",  # noqa: S608
-                           sorted((row[4], rank, row[1]) for rank, row in enumerate(ranked, 1)))
+                           sorted((row[4], rank, row[5]) for rank, row in enumerate(ranked, 1)))
             del ranked
         db.executemany("INSERT INTO vocab VALUES (?,?)", sorted(vocab.items()))
         lap("names inserted")

@@ -15,6 +15,7 @@ from tillvaxtgraf.search.text import deletions, tokens, within_one_edit
 MAX_QUERY_CHARS = 200
 MAX_TOKENS = 8
 MMAP_BYTES = 1 << 30
+BULK_RANGE = 2000
 # A name that has a whole word one edit away from a typed one (a completion or another
 # form of it: "regio" and "Region Skåne", "stockholm" and "Stockholms universitet") ranks
 # a little above others of its class: what bm25 gave for matching that word too.
@@ -102,8 +103,7 @@ class SearchIndex:
         db = self._db()
         where, args, join = "", [], ""
         if kinds:  # rare: filter while reading, or the first matches may all be filtered
-            where = (" AND entity IN (SELECT id FROM entity WHERE kind IN "
-                     f"({','.join('?' * len(kinds))}))")
+            where = f" AND kind IN ({','.join('?' * len(kinds))})"
             args = sorted(kinds)
             join = f" JOIN {table}_name ON name = {table}.rowid"
         plain = f"{table}_plain"
@@ -111,8 +111,13 @@ class SearchIndex:
             f"SELECT name FROM {plain} WHERE plain = ?{where}",  # noqa: S608
             [wanted, *args])]
         cut = False
-        queries = [(f"SELECT name FROM {plain} WHERE plain > ? AND plain < ?{where} "  # noqa: S608
-                    "ORDER BY name LIMIT ?", [wanted, wanted + "\x7f", *args, enough])]
+        # The names starting with the words, best first: the whole range is read to sort it,
+        # so for the bulk names (thousands of projects may start alike) only its first
+        # BULK_RANGE in name order.
+        cap = f" LIMIT {BULK_RANGE}" if table == "names_bulk" else ""
+        queries = [(f"SELECT name FROM (SELECT name FROM {plain} WHERE plain > ? "  # noqa: S608
+                    f"AND plain < ?{where}{cap}) ORDER BY name LIMIT ?",
+                    [wanted, wanted + "\x7f", *args, enough])]
         for match in matches:  # every word, then with its one-typo alternatives
             queries.append((f"SELECT {table}.rowid FROM {table}{join} "  # noqa: S608
                             f"WHERE {table} MATCH ?{where} ORDER BY {table}.rowid LIMIT ?",
