@@ -76,7 +76,8 @@ class WorkerProcess:
             start_new_session=True,
         )
         assert self.proc.stdout is not None and self.proc.stdin is not None
-        self.reader = frames.FrameReader(self.proc.stdout.fileno())
+        answers = self.proc.stdout.fileno()
+        self.reader = frames.FrameReader(answers, frames.widen_pipe(answers))
 
     @property
     def pid(self) -> int:
@@ -223,26 +224,37 @@ class EmbeddedStore(Store):
         pool.release(worker)
 
     def _stream(self, worker: WorkerProcess, deadline: float, limit: float) -> Iterator[bytes]:
+        """The answer's bytes as they come: a DATA frame's payload is passed on in the
+        pieces the pipe gives, without being gathered or copied again."""
         pool = self._pool()
+        reader = worker.reader
         finished = False
+
+        def guarded(read, *args):  # noqa: ANN001, ANN202 - a reader method and its args
+            try:
+                return read(*args, deadline)
+            except frames.DeadlineExceeded:
+                raise QueryTimeout(f"the answer was cut off after {limit:g} s, its time "
+                                   "limit", hint=TIMEOUT_HINT) from None
+            except (frames.PeerGone, OSError) as exc:
+                raise StoreUnavailable(f"the query worker died: {exc or 'pipe closed'}"
+                                       ) from None
+
         try:
             while True:
-                try:
-                    kind, payload = worker.reader.read(deadline)
-                except frames.DeadlineExceeded:
-                    raise QueryTimeout(f"the answer was cut off after {limit:g} s, its time "
-                                       "limit", hint=TIMEOUT_HINT) from None
-                except (frames.PeerGone, OSError) as exc:
-                    raise StoreUnavailable(f"the query worker died: {exc or 'pipe closed'}"
-                                           ) from None
+                kind, length = guarded(reader.header)
                 if kind == frames.DATA:
-                    yield payload
-                elif kind == frames.ERROR:
-                    info = json.loads(payload)
+                    while length:
+                        piece = guarded(reader.piece, length)
+                        length -= len(piece)
+                        yield piece
+                    continue
+                payload = guarded(reader.payload, length)
+                if kind == frames.ERROR:
                     self._finish(worker, deadline)
                     finished = True
-                    raise error_from(info)
-                elif kind == frames.END:
+                    raise error_from(json.loads(payload))
+                if kind == frames.END:
                     finished = True
                     pool.release(worker)
                     return
