@@ -202,19 +202,19 @@ def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
         del entity_rows
         for table, rows in (("names", name_rows), ("names_bulk", bulk_rows)):
             average = sum(row[3].count(" ") + 1 for row in rows) / max(1, len(rows))
-            ranked = sorted((-name_score(weight, importance, plain, average), number, text,
-                             weight, plain, kind)
-                            for number, text, weight, plain, importance, kind in rows)
-            # Best first: a name's rowid is its rank before any query.
+            # Scored and sorted in place (no second list of millions of names at scale).
+            for i, (number, text, weight, plain, importance, kind) in enumerate(rows):
+                rows[i] = (-name_score(weight, importance, plain, average), number, text,
+                           weight, plain, kind)
+            rows.sort()  # best first: a name's rowid is its rank before any query
             db.executemany(f"INSERT INTO {table}_name VALUES (?,?,?,?,?,?,?)",  # noqa: S608
-                           [(rank, number, text, weight, plain, -negative, kind)
+                           ((rank, number, text, weight, plain, -negative, kind)
                             for rank, (negative, number, text, weight, plain, kind)
-                            in enumerate(ranked, 1)])
+                            in enumerate(rows, 1)))
             db.executemany(f"INSERT INTO {table} (rowid, text) VALUES (?,?)",  # noqa: S608
-                           [(rank, row[2]) for rank, row in enumerate(ranked, 1)])
-            db.executemany(f"INSERT INTO {table}_plain VALUES (?,?,?)",  # noqa: S608
-                           sorted((row[4], rank, row[5]) for rank, row in enumerate(ranked, 1)))
-            del ranked
+                           ((rank, row[2]) for rank, row in enumerate(rows, 1)))
+            db.execute(f"INSERT INTO {table}_plain SELECT plain, name, kind "  # noqa: S608
+                       f"FROM {table}_name ORDER BY plain, name")
         db.executemany("INSERT INTO vocab VALUES (?,?)", sorted(vocab.items()))
         lap("names inserted")
         db.execute(TYPO_SQL, (TYPO_MIN_LENGTH,))
