@@ -232,6 +232,26 @@ def test_updates_with_the_token_are_accepted(small_store: Path) -> None:
         assert b"<http://example.org/x>" in after[1]
 
 
+# -- the row limit -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("own_limit", "rows", "capped"), [
+    ("", 2, True),  # no LIMIT of its own: the row limit applies
+    ("LIMIT 5", 2, True),  # its own LIMIT is above the row limit
+    ("LIMIT 2", 2, False),  # its own LIMIT caps it already: the text is left alone
+    ("OFFSET 1 LIMIT 1", 1, False),
+])
+def test_the_row_limit_caps_a_select(small_store: Path, own_limit: str, rows: int,
+                                     capped: bool) -> None:
+    query = f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o FILTER(?p != <x:LIMIT>) }} {own_limit}"
+    with app_over(small_store, result_limit=2) as app:
+        response = app.test_client().get("/sparql?format=csv&query=" + quote(query))
+    assert response.status_code == 200
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "s,p,o" and len(lines) == rows + 1
+    assert response.headers.get("X-Row-Limit") == ("2" if capped else None)
+
+
 # -- streaming in constant memory --------------------------------------------------------
 
 ROWS = 1_000_000
