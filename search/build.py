@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from tillvaxtgraf.search.facts import NAME_WEIGHT, RDF_TYPE, IndexFacts
+from tillvaxtgraf.search.facts import DEGREE_LIMIT_ENTITIES, NAME_WEIGHT, RDF_TYPE, IndexFacts
 from tillvaxtgraf.search.kinds import KIND_WEIGHT, kind_of
 from tillvaxtgraf.search.text import tokens
 from tillvaxtgraf.store.names import SKOS
@@ -32,9 +32,6 @@ SCHEMA_VERSION = "5"
 # Kinds whose names live in their own table, searched only when the others run short:
 # there can be millions of them, and they should not slow down finding an actor.
 BULK_KINDS = {"project"}
-# In-degree is a GROUP BY over every triple: worth it for curated data, not for millions
-# of generated projects, where the kind alone weighs an entity.
-DEGREE_LIMIT_ENTITIES = 20_000
 TYPO_MIN_LENGTH = 4
 
 
@@ -142,9 +139,9 @@ def build_index(facts: IndexFacts, target: Path, version: str = "") -> int:
     names, labels = _names(facts.names)
     facts.names = []  # read once: free it for what comes
     degree: dict[str, int] = {}
-    if len(names) <= DEGREE_LIMIT_ENTITIES:
+    if facts.degree is not None and len(names) <= DEGREE_LIMIT_ENTITIES:
         degree = dict(facts.degree)
-    facts.degree.clear()
+    facts.degree = facts.named = None
     supers = facts.class_tree()
     descriptions: dict[str, list[str | None]] = {}  # [sv, en]: the first of each
     for iri, text, lang in facts.descriptions:
@@ -290,7 +287,7 @@ def _links(facts: IndexFacts, ids: dict[str, int], types: dict[str, set[str]]
             final[gathered] = number
     node = bytearray(not iri.startswith(NOT_NODES) for iri in iris)
     rdf_type = first.get(RDF_TYPE, -1)
-    kept_s, kept_p, kept_o = array("q"), array("q"), array("q")
+    kept_s, kept_p, kept_o = array("i"), array("i"), array("i")
     used_p: set[int] = set()
     unnamed: set[int] = set()
     for s, p, o in zip(facts.link_s, facts.link_p, facts.link_o, strict=True):
@@ -308,7 +305,7 @@ def _links(facts: IndexFacts, ids: dict[str, int], types: dict[str, set[str]]
             unnamed.add(s)
         if not final[o]:
             unnamed.add(o)
-    facts.link_s = facts.link_p = facts.link_o = array("q")
+    facts.link_s = facts.link_p = facts.link_o = array("i")
     nameless = sorted(iris[g] for g in unnamed)
     for number, iri in enumerate(nameless, start=named + 1):
         final[first[iri]] = ids[iri] = number

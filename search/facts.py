@@ -55,6 +55,9 @@ NOT_LINKS = frozenset({
 PROPERTY_KINDS = frozenset({OWL + "ObjectProperty", OWL + "DatatypeProperty", RDF + "Property"})
 PROPERTY_LABELS = (SKOS + "prefLabel", RDFS + "label")
 _NAMED, _LITERAL = ox.NamedNode, ox.Literal
+# Importance counts the links to an entity only for data of at most this many named
+# entities (curated data); for millions of generated projects the kind alone weighs one.
+DEGREE_LIMIT_ENTITIES = 20_000
 
 
 # What a predicate's statements are besides links (IndexFacts._rule).
@@ -76,7 +79,7 @@ class IndexFacts:
         self.cancel = cancel
         self.number: dict[str, int] = {}
         self.iris: list[str] = []
-        self.link_s, self.link_p, self.link_o = array("q"), array("q"), array("q")
+        self.link_s, self.link_p, self.link_o = array("i"), array("i"), array("i")
         # (entity, predicate, text, lang) of every name; labels of vocabulary terms apart
         self.names: list[tuple[str, str, str, str]] = []
         self.vocabulary_labels: dict[str, list[tuple[str, str]]] = defaultdict(list)
@@ -85,7 +88,10 @@ class IndexFacts:
         self.subclass: dict[str, set[str]] = defaultdict(set)
         self.properties: set[str] = set()
         self.inverses: dict[str, set[str]] = defaultdict(set)
-        self.degree: Counter[str] = Counter()
+        # How many statements point at each IRI: an entity's importance, but only while
+        # there are few named entities (curated data); counted until there are more.
+        self.degree: Counter[str] | None = Counter()
+        self.named: set[str] | None = set()
         self.rules: dict[str, tuple[int, int]] = {}
 
     def _id(self, iri: str) -> int:
@@ -128,7 +134,8 @@ class IndexFacts:
             o_type = type(o)
             if o_type is _NAMED:
                 o_iri = o.value
-                degree[o_iri] += 1
+                if degree is not None:
+                    degree[o_iri] += 1
                 s = quad.subject
                 if type(s) is _NAMED:
                     s_iri = s.value
@@ -163,6 +170,11 @@ class IndexFacts:
                         self.vocabulary_labels[s_iri].append((o.value, o.language or ""))
                 else:
                     names.append((s_iri, intern(p), o.value, intern(o.language or "")))
+                    if degree is not None:
+                        named = self.named
+                        named.add(s_iri)
+                        if len(named) > DEGREE_LIMIT_ENTITIES:
+                            self.degree = self.named = degree = None
             elif special is _SUBCLASS:
                 self.subclass[_node(quad.subject, origin)].add(_node(o, origin))
         return count
