@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from harness import free_port, process_tree, rss_kib
+from harness import run_wrk as wrk
 
 ID = "https://w3id.org/tillvaxtgraf/id/"
 TG = "https://w3id.org/tillvaxtgraf/ontology#"
@@ -258,45 +259,14 @@ class Cell:
         return self.requests / self.seconds if self.seconds else 0.0
 
 
-WRK_SCRIPT = """
-local paths = {}
-for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
-local accept = os.getenv("BENCH_ACCEPT")
-local counter = 0
-request = function()
-  counter = counter + 1
-  return wrk.format("GET", paths[(counter % #paths) + 1], {["Accept"] = accept})
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("BENCH %d %d %.1f %.1f %d\\n", summary.requests, summary.duration,
-    latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.status + e.timeout))
-end
-"""
-
-
 def paths_for(server: Server, query: Query) -> list[str]:
     return [f"{server.path}?{urllib.parse.urlencode({'query': text})}"
             for text in query.texts]
 
 
 def run_wrk(server: Server, query: Query, clients: int, seconds: float, work: Path) -> Cell:
-    paths = work / "paths.txt"
-    paths.write_text("\n".join(paths_for(server, query)) + "\n", encoding="utf-8")
-    script = work / "rotate.lua"
-    script.write_text(WRK_SCRIPT, encoding="utf-8")
-    done = subprocess.run(
-        ["wrk", "-t", str(min(2, clients)), "-c", str(clients),
-         "-d", f"{max(1, round(seconds))}s", "--timeout", "120s", "-s", str(script), f"http://127.0.0.1:{server.port}/"],
-        env={**os.environ, "BENCH_PATHS": str(paths), "BENCH_ACCEPT": query.accept},
-        capture_output=True, text=True, timeout=seconds + 180)
-    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
-    if line is None:
-        raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
-    requests, micros, p50, p99, errors = line.split()[1:]
-    return Cell(int(requests), int(micros) / 1e6, float(p50) / 1000, float(p99) / 1000,
-                int(errors))
+    done = wrk(server.port, paths_for(server, query), clients, seconds, work, query.accept)
+    return Cell(done.requests, done.seconds, done.p50_ms, done.p99_ms, done.errors)
 
 
 def run_python(server: Server, query: Query, clients: int, seconds: float,

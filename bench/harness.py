@@ -10,8 +10,10 @@ the path).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -30,9 +32,62 @@ from service_support import (  # noqa: E402
 MAPPING = REPO / "data" / "projects" / "generator.mapping.toml"
 ID = "https://w3id.org/tillvaxtgraf/id/"
 
-__all__ = ["ID", "MAPPING", "REPO", "LiveServer", "cmdline", "cpu_ticks", "ensure_store",
-           "free_port", "percentile", "process_role", "process_tree", "rss_kib",
-           "start_server"]
+__all__ = ["ID", "MAPPING", "REPO", "LiveServer", "WrkRun", "cmdline", "cpu_ticks",
+           "ensure_store", "free_port", "percentile", "process_role", "process_tree",
+           "rss_kib", "run_wrk", "start_server"]
+
+# wrk (C, keep-alive; `apt-get install wrk`) as the load generator: on two cores a Python
+# client competes with the server for the CPU and, on threads, for its own GIL, and its
+# latencies are partly its own. Each connection takes the paths in turn.
+WRK_SCRIPT = """
+local paths = {}
+for line in io.lines(os.getenv("BENCH_PATHS")) do paths[#paths + 1] = line end
+local accept = os.getenv("BENCH_ACCEPT")
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter % #paths) + 1], {["Accept"] = accept})
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH %d %d %.1f %.1f %.1f %.1f %d\\n", summary.requests,
+    summary.duration, latency:percentile(50), latency:percentile(95),
+    latency:percentile(99), latency.max,
+    e.connect + e.read + e.write + e.status + e.timeout))
+end
+"""
+
+
+@dataclass
+class WrkRun:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    errors: int
+
+
+def run_wrk(port: int, paths: list[str], clients: int, seconds: float, work: Path,
+            accept: str = "*/*") -> WrkRun:
+    """``clients`` keep-alive connections sending ``paths`` in turn for ``seconds``."""
+    listing = work / "paths.txt"
+    listing.write_text("\n".join(paths) + "\n", encoding="utf-8")
+    script = work / "rotate.lua"
+    script.write_text(WRK_SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        ["wrk", "-t", str(min(2, clients)), "-c", str(clients), "-d",
+         f"{max(1, round(seconds))}s", "--timeout", "120s", "-s", str(script),
+         f"http://127.0.0.1:{port}/"],
+        env={**os.environ, "BENCH_PATHS": str(listing), "BENCH_ACCEPT": accept},
+        capture_output=True, text=True, timeout=seconds + 180)
+    line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        raise SystemExit(f"wrk failed:\n{done.stdout}\n{done.stderr}")
+    requests, micros, p50, p95, p99, most, errors = line.split()[1:]
+    return WrkRun(int(requests), int(micros) / 1e6, float(p50) / 1000, float(p95) / 1000,
+                  float(p99) / 1000, float(most) / 1000, int(errors))
 
 
 def ensure_store(store: Path, projects: int, seed: int) -> None:

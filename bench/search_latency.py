@@ -2,7 +2,10 @@
 
 Generates projects with bench/generate_projects.py (seeded), loads them with the bundled
 data into a store (reused when it is already there), starts ``tillvaxtgraf serve`` on a
-free loopback port and sends bounded batches of requests from 8 client threads. Prints
+free loopback port and sends requests from 8 clients: through ``wrk`` (C, keep-alive) for
+a fixed time when it is installed, else a bounded batch from 8 threads of ``requests``
+sessions (``--client python``; on two cores that client competes with the server for the
+CPU, and its threads for their own GIL, so its latencies are partly its own). Prints
 p50/p95/max per endpoint as a Markdown table.
 
     python bench/search_latency.py --store /tmp/bench/store --projects 100000
@@ -13,15 +16,18 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 import requests
-from harness import ID, ensure_store, free_port, percentile
+from harness import ID, ensure_store, free_port, percentile, run_wrk
 
 # What people type: whole names, prefixes as they type, accent-free, one typo, English.
 SEARCHES = ["tillvaxtverket", "Tillväxtverket", "tillvaxtverkt", "SKR", "reglab", "vinnova",
@@ -98,6 +104,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--requests", type=int, default=1200, help="per endpoint")
     parser.add_argument("--budget", type=float, default=120.0, help="seconds per endpoint")
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--seconds", type=float, default=10.0,
+                        help="seconds per endpoint with wrk")
     args = parser.parse_args()
     args.store.parent.mkdir(parents=True, exist_ok=True)
     ensure_store(args.store, args.projects, args.seed)
@@ -122,30 +131,40 @@ def main() -> None:
         rng = random.Random(args.seed)
         typed = prefixes(SEARCHES)
         plans = {
-            "/api/search": [f"/api/search?q={rng.choice(SEARCHES)}"
+            "/api/search": [f"/api/search?q={quote(rng.choice(SEARCHES))}"
                             for _ in range(args.requests)],
-            "/api/suggest": [f"/api/suggest?q={rng.choice(typed)}"
+            "/api/suggest": [f"/api/suggest?q={quote(rng.choice(typed))}"
                              for _ in range(args.requests)],
             "/api/connections": [],
         }
         while len(plans["/api/connections"]) < args.requests // 4:
             a, b = rng.sample(ENTITIES, 2)
-            plans["/api/connections"].append(f"/api/connections?from={a}&to={b}")
+            plans["/api/connections"].append(
+                f"/api/connections?{urlencode({'from': a, 'to': b})}")
         for paths in plans.values():  # warm up: every distinct request once
             run(base, sorted(set(paths)), args.concurrency, args.budget)
         triples = requests.get(base + "/-/graphs", headers={"Accept": "application/json"},
                                timeout=30).json()
         total = sum(g.get("triples", 0) or 0 for g in triples.get("graphs", []))
+        use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
         print(f"\n{args.projects:,} projects, {total:,} triples, concurrency "
-              f"{args.concurrency}\n")
+              f"{args.concurrency}, client {'wrk' if use_wrk else 'python threads'}\n")
         print("| endpoint | requests | p50 ms | p95 ms | max ms | server CPU ms/request |")
         print("|---|---:|---:|---:|---:|---:|")
         for name, paths in plans.items():
             cpu = tree_cpu(server.pid)
-            timings = run(base, paths, args.concurrency, args.budget)
-            cpu = (tree_cpu(server.pid) - cpu) * 1000 / len(timings)
-            print(f"| `{name}` | {len(timings)} | {statistics.median(timings):.1f} | "
-                  f"{percentile(timings, 0.95):.1f} | {max(timings):.1f} | {cpu:.1f} |")
+            if use_wrk:
+                with tempfile.TemporaryDirectory() as work:
+                    done = run_wrk(port, paths, args.concurrency, args.seconds, Path(work))
+                if done.errors:
+                    raise SystemExit(f"{name}: {done.errors} failed requests")
+                count, p50, p95, most = done.requests, done.p50_ms, done.p95_ms, done.max_ms
+            else:
+                timings = run(base, paths, args.concurrency, args.budget)
+                count, p50 = len(timings), statistics.median(timings)
+                p95, most = percentile(timings, 0.95), max(timings)
+            cpu = (tree_cpu(server.pid) - cpu) * 1000 / count
+            print(f"| `{name}` | {count} | {p50:.1f} | {p95:.1f} | {most:.1f} | {cpu:.1f} |")
         print(f"\nload average (1, 5, 15 min) at the end: {os.getloadavg()}")
     finally:
         server.terminate()
