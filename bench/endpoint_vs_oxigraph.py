@@ -50,7 +50,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness import free_port, process_tree, rss_kib
+from harness import Term, bench_query, free_port, process_tree, rss_kib
 from harness import run_wrk as wrk
 
 ID = "https://w3id.org/tillvaxtgraf/id/"
@@ -60,13 +60,12 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 ORG = "http://www.w3.org/ns/org#"
 GRAPH = "https://w3id.org/tillvaxtgraf/graph/bench/endpoint"
-PREFIX = f"PREFIX tg: <{TG}> PREFIX skos: <{SKOS}>\n"
 WORDS = ["Innovation", "Kompetens", "Grön", "Omställning", "Besöksnäring", "Digital",
          "Landsbygd", "Klimat", "Export", "Företagande", "Samverkan", "Älvdal", "Skärgård",
          "Vätgas", "Batteri", "Turism", "Kultur", "Mat", "Skog", "Hav"]
 COUNTIES = ["01", "03", "04", "05", "06", "07", "08", "09", "10", "12", "13", "14", "17",
             "18", "19", "20", "21", "22", "23", "24", "25"]
-STREAM_ROWS = 1_000_000
+STREAM_ROWS = 1_000_000  # the LIMIT of bench/queries/endpoint_stream.rq
 NO_CACHE = "no cache"
 PRIMED = {"lookup-seen"}
 JSON_RESULTS = "application/sparql-results+json"
@@ -125,7 +124,7 @@ class Query:
 def queries(projects: int, seed: int) -> list[Query]:
     rng = random.Random(seed + 1)
     organisations = max(1, projects // 10)
-    lookups = [f"SELECT ?p ?o WHERE {{ <{ID}project/{rng.randrange(projects)}> ?p ?o }}"
+    lookups = [bench_query("lookup", project=Term.iri(f"{ID}project/{rng.randrange(projects)}"))
                for _ in range(2000)]
     return [
         Query("lookup", JSON_RESULTS, lookups),
@@ -133,19 +132,15 @@ def queries(projects: int, seed: int) -> list[Query]:
         # (see PRIMED): what a repeated small query costs, the case the cache is for.
         Query("lookup-seen", JSON_RESULTS, lookups[:200]),
         Query("label", JSON_RESULTS, [
-            PREFIX + f"SELECT ?p ?l WHERE {{ ?p tg:county <{ID}county/{rng.choice(COUNTIES)}> ; "
-            f'skos:prefLabel ?l FILTER(CONTAINS(?l, "{rng.choice(WORDS).lower()}")) }} '
-            "LIMIT 50" for _ in range(200)]),
-        Query("group-by", JSON_RESULTS, [
-            PREFIX + "SELECT ?c (COUNT(?p) AS ?n) (SUM(?a) AS ?total) WHERE { "
-            "?p tg:county ?c ; tg:amount ?a } GROUP BY ?c"]),
+            bench_query("endpoint_label", county=Term.iri(f"{ID}county/{rng.choice(COUNTIES)}"),
+                        word=Term.literal(rng.choice(WORDS).lower()))
+            for _ in range(200)]),
+        Query("group-by", JSON_RESULTS, [bench_query("group_by")]),
         Query("two-hop", JSON_RESULTS, [
-            PREFIX + f"SELECT ?p ?pl ?cl WHERE {{ ?p tg:beneficiary {org} ; "
-            f"skos:prefLabel ?pl . {org} tg:county ?c . ?c skos:prefLabel ?cl }}"
-            for org in (f"<{ID}organisation/{rng.randrange(organisations)}>"
-                        for _ in range(1000))]),
-        Query("stream", "text/csv", [
-            f"SELECT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {STREAM_ROWS}"]),
+            bench_query("endpoint_two_hop",
+                        org=Term.iri(f"{ID}organisation/{rng.randrange(organisations)}"))
+            for _ in range(1000)]),
+        Query("stream", "text/csv", [bench_query("endpoint_stream")]),
     ]
 
 

@@ -35,13 +35,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "store"))
 
+from harness import Term, bench_query  # noqa: E402
 from servers import OxigraphServer, free_port, wait_until  # noqa: E402
 
 ID = "https://w3id.org/tillvaxtgraf/id/"
 TG = "https://w3id.org/tillvaxtgraf/ontology#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 GRAPH = "https://w3id.org/tillvaxtgraf/graph/bench"
-PREFIX = f"PREFIX tg: <{TG}> PREFIX rdfs: <{RDFS}> PREFIX id: <{ID}>\n"
 
 
 def generate(path: Path, projects: int, seed: int = 4) -> None:
@@ -78,19 +78,16 @@ class Query:
 def queries(projects: int) -> list[Query]:
     return [
         Query("lookup", "application/sparql-results+json",
-              lambda r: PREFIX + f"SELECT ?p ?o WHERE {{ <{ID}project/{r.randrange(projects)}>"
-              " ?p ?o }"),
+              lambda r: bench_query("lookup",
+                                    project=Term.iri(f"{ID}project/{r.randrange(projects)}"))),
         Query("label filter", "application/sparql-results+json",
-              lambda r: PREFIX + "SELECT ?s ?l WHERE { ?s a tg:Project ; rdfs:label ?l "
-              f'FILTER(STRSTARTS(?l, "Klimat digital {r.randrange(10)}")) }} LIMIT 50'),
-        Query("group by", "application/sparql-results+json",
-              PREFIX + "SELECT ?c (COUNT(?p) AS ?n) (SUM(?a) AS ?total) WHERE { "
-              "?p tg:county ?c ; tg:amount ?a } GROUP BY ?c"),
+              lambda r: bench_query("frontend_label",
+                                    start=Term.literal(f"Klimat digital {r.randrange(10)}"))),
+        Query("group by", "application/sparql-results+json", bench_query("group_by")),
         Query("two-hop join", "application/sparql-results+json",
-              lambda r: PREFIX + "SELECT ?p ?l WHERE { ?p tg:county ?c ; rdfs:label ?l . "
-              f"?c tg:region <{ID}region/{r.randint(1, 25):02d}> }} LIMIT 200"),
-        Query("100k-row stream", "text/csv",
-              PREFIX + "SELECT ?p ?a WHERE { ?p tg:amount ?a } LIMIT 100000"),
+              lambda r: bench_query("frontend_two_hop",
+                                    region=Term.iri(f"{ID}region/{r.randint(1, 25):02d}"))),
+        Query("100k-row stream", "text/csv", bench_query("frontend_stream")),
     ]
 
 

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,12 +30,27 @@ from service_support import (  # noqa: E402
     start_server,
 )
 
+from tillvaxtgraf.store.bindings import bind_values  # noqa: E402
+from tillvaxtgraf.store.terms import Term  # noqa: E402
+
 MAPPING = REPO / "data" / "projects" / "generator.mapping.toml"
+QUERIES = Path(__file__).resolve().parent / "queries"
 ID = "https://w3id.org/tillvaxtgraf/id/"
 
-__all__ = ["ID", "MAPPING", "REPO", "LiveServer", "WrkRun", "cmdline", "cpu_ticks",
-           "ensure_store", "free_port", "percentile", "process_role", "process_tree",
+__all__ = ["ID", "MAPPING", "REPO", "LiveServer", "Term", "WrkRun", "bench_query", "cmdline",
+           "cpu_ticks", "ensure_store", "free_port", "percentile", "process_role", "process_tree",
            "rss_kib", "run_wrk", "start_server"]
+
+@cache
+def _query_text(name: str) -> str:
+    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def bench_query(name: str, **terms: Term) -> str:
+    """The text of ``bench/queries/<name>.rq`` with its variables bound to ``terms``, as an
+    inline VALUES (the remote backend's way: an HTTP client has no substitutions)."""
+    return bind_values(_query_text(name), {k: v.to_ntriples() for k, v in terms.items()})
+
 
 # wrk (C, keep-alive; `apt-get install wrk`) as the load generator: on two cores a Python
 # client competes with the server for the CPU and, on threads, for its own GIL, and its
