@@ -12,6 +12,10 @@ from pathlib import Path
 
 from service_support import store_state
 
+from tillvaxtgraf.errors import LoadError
+from tillvaxtgraf.loaders.load import load_sources
+from tillvaxtgraf.loaders.sources import rdf_source
+
 REPO = Path(__file__).resolve().parents[2]
 # What a traceback or a leaked path of this machine looks like in an answer (the paths
 # are concrete, so input that an error message quotes back does not count).
@@ -43,3 +47,25 @@ def unchanged(store: Path, before: tuple[str | None, bytes]) -> None:
     after = store_state(store)
     assert after[0] == before[0], f"CURRENT moved: {before[0]} -> {after[0]}"
     assert after[1] == before[1], "the store's quads changed"
+
+
+def one_triple_store(root: Path) -> Path:
+    """A store in ``root / "store"`` holding one small graph: the target of bad files."""
+    (root / "start.nt").write_text('<http://example.org/s> <http://example.org/p> "1" .\n',
+                                   encoding="utf-8")
+    load_sources(root / "store", [rdf_source(root / "start.nt")], progress=False)
+    return root
+
+
+def load_or_refuse(store: Path, path: Path, graph: str) -> LoadError | None:
+    """Load ``path`` into ``graph``; a refusal must name the file and its problem and
+    leave the store exactly as it was. Returns the refusal (None: loaded)."""
+    before = store_state(store)
+    try:
+        load_sources(store, [rdf_source(path, graph=graph)], progress=False, force=True)
+    except LoadError as exc:
+        unchanged(store, before)
+        assert exc.source == str(path), exc
+        assert exc.message.strip()
+        return exc
+    return None

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote, quote_from_bytes, urlencode
 
 import pytest
-from bad_input_support import check_answer, unchanged
+from bad_input_support import check_answer, load_or_refuse, one_triple_store, unchanged
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -383,11 +383,7 @@ def mutated(draw: st.DrawFn, seed: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def rdf_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("rdf-files")
-    (root / "start.nt").write_text("<http://example.org/s> <http://example.org/p> \"1\" .\n",
-                                   encoding="utf-8")
-    load_sources(root / "store", [rdf_source(root / "start.nt")], progress=False)
-    return root
+    return one_triple_store(tmp_path_factory.mktemp("rdf-files"))
 
 
 @pytest.mark.parametrize("name", sorted(SEEDS))
@@ -399,14 +395,7 @@ def test_rdf_files_load_or_fail_cleanly(rdf_store: Path, name: str) -> None:
     def load_one(data: bytes) -> None:
         path = rdf_store / f"upload{suffix}"
         path.write_bytes(data)
-        before = store_state(rdf_store / "store")
-        try:
-            load_sources(rdf_store / "store", [rdf_source(path, graph=GRAPH + "test/" + name)],
-                         progress=False, force=True)
-        except LoadError as exc:
-            unchanged(rdf_store / "store", before)
-            assert exc.source == str(path), exc
-            assert exc.message.strip()
+        load_or_refuse(rdf_store / "store", path, GRAPH + "test/" + name)
 
     load_one()
 
