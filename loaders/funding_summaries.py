@@ -25,6 +25,12 @@ The summaries graph (see the ontology for the terms):
   so that a county's top list is read without reading all its beneficiaries).
 * ``tg:SharedPartnersSummary`` cells per pair of counties: how many partner organisations
   take part in projects in both.
+* ``tg:CofinancingSummary`` per organisation and each organisation that co-finances
+  projects with it (both ``tg:cofinancedBy`` the same project): the projects and the money
+  granted to them, and ``tg:rank`` among the organisation's co-financiers (most projects
+  first), so that "who co-finances with X" reads X's cells only, in order, rather than all
+  X's projects and their co-financiers and fundings. Only with a ``cofinanciers`` column in
+  the mapping's ``[summaries.funding]``.
 * ``tg:ProjectListSummary`` per county and (sub-)priority a project serves: the projects
   (``tg:summaryProject``), so that "the projects of a sub-priority in a county" reads those
   projects only, not every project of the county or of the sub-priority. Only with a
@@ -63,7 +69,7 @@ TOP = 100
 CELLS = ID + "funding-summary/"
 BY_GRAPH = CELLS + "by-graph/"
 KEYS = ("project", "county", "priority", "year", "beneficiary", "sources", "granted")
-OPTIONAL_KEYS = ("paid", "partners", "sub_priority", "separator")
+OPTIONAL_KEYS = ("paid", "partners", "cofinanciers", "sub_priority", "separator")
 _DIMENSION_IRI = {"county": ID + "county/", "source": ID + "funding-source/",
                   "priority": ID + "priority/"}
 PROJECT = ID + "project/"  # + the `project` column (a slug), as both shipped mappings mint it
@@ -107,6 +113,9 @@ class FundingAccumulator:
     partners: dict[str, set[str]] = field(default_factory=dict)
     # (county, sub-priority) → projects (slugs) that serve it there
     lists: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # (organisation IRI, co-financier IRI) → granted amounts (all sources) and projects
+    # the two co-finance together; both orders of each pair
+    cofinancing: dict[tuple[str, str], Totals] = field(default_factory=dict)
 
     @classmethod
     def from_mapping(cls, mapping: Mapping, config: dict[str, Any]) -> FundingAccumulator:
@@ -117,7 +126,8 @@ class FundingAccumulator:
                             if missing else
                             f"bad mapping: [summaries.funding] has unknown key(s) "
                             f"{sorted(unknown)}", source=str(mapping.path))
-        columns = {k: str(config[k]) for k in (*KEYS, "paid", "partners", "sub_priority")
+        columns = {k: str(config[k])
+                   for k in (*KEYS, "paid", "partners", "cofinanciers", "sub_priority")
                    if k in config}
         return cls(columns, mapping.decimal, str(config.get("separator", "|")))
 
@@ -159,6 +169,16 @@ class FundingAccumulator:
                 partner = partner.strip()
                 if partner:
                     self.partners.setdefault(partner, set()).add(county)
+        cofinanciers = values.get(columns.get("cofinanciers", ""), "")
+        if cofinanciers and sep in cofinanciers:  # a pair needs two
+            distinct = sorted({c.strip() for c in cofinanciers.split(sep)} - {""})
+            for first, second in combinations(distinct, 2):
+                for pair in ((first, second), (second, first)):
+                    totals = self.cofinancing.get(pair)
+                    if totals is None:
+                        totals = self.cofinancing[pair] = Totals()
+                    totals.granted += row_granted
+                    totals.projects += 1
         sub_priority = values.get(columns.get("sub_priority", ""), "")
         if sub_priority:
             key2 = (county, sub_priority)
@@ -178,6 +198,8 @@ class FundingAccumulator:
             self.partners.setdefault(partner, set()).update(counties)
         for key2, projects in other.lists.items():
             self.lists.setdefault(key2, []).extend(projects)
+        for pair, totals in other.cofinancing.items():
+            self.cofinancing.setdefault(pair, Totals()).add(totals)
 
     def rollups(self) -> Iterator[tuple[tuple[str, ...], dict[str, str], Totals]]:
         """Every grouping set's cells: (dimensions, {dimension: value}, totals)."""
@@ -289,6 +311,20 @@ def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
         yield f"{subject} <{TG}summaryCounty> <{ID}county/{first}> .\n"
         yield f"{subject} <{TG}summaryCounty> <{ID}county/{second}> .\n"
         yield f"{subject} <{TG}sharedPartnerCount> {_integer(count)} .\n"
+    by_organisation: dict[str, list[tuple[str, Totals]]] = {}
+    for (organisation, other), totals in acc.cofinancing.items():
+        by_organisation.setdefault(organisation, []).append((other, totals))
+    for organisation in sorted(by_organisation):
+        # The order of the catalog's answer: most projects first, then by IRI.
+        ranked = sorted(by_organisation[organisation], key=lambda ot: (-ot[1].projects, ot[0]))
+        for rank, (other, totals) in enumerate(ranked, start=1):
+            subject = f"<{CELLS}cofinancing/{_local(organisation)}/{_local(other)}>"
+            yield f"{subject} <{RDF}type> <{TG}CofinancingSummary> .\n"
+            yield f"{subject} <{TG}summaryOrganisation> <{organisation}> .\n"
+            yield f"{subject} <{TG}summaryCofinancier> <{other}> .\n"
+            yield f"{subject} <{TG}grantedAmount> {_decimal(totals.granted)} .\n"
+            yield f"{subject} <{TG}projectCount> {_integer(totals.projects)} .\n"
+            yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
     yield from _list_lines(f"{CELLS}project-list/", acc, typed=True)
 
 
@@ -327,6 +363,12 @@ def partial_lines(acc: FundingAccumulator, project_graph: str) -> Iterator[str]:
         yield f"{subject} <{TG}summaryPartner> <{partner}> .\n"
         for county in sorted(counties):
             yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
+    for (organisation, other), totals in sorted(acc.cofinancing.items()):
+        subject = f"<{base}cofinancing/{_local(organisation)}/{_local(other)}>"
+        yield f"{subject} <{TG}summaryOrganisation> <{organisation}> .\n"
+        yield f"{subject} <{TG}summaryCofinancier> <{other}> .\n"
+        yield f"{subject} <{TG}grantedAmount> {_decimal(totals.granted)} .\n"
+        yield f"{subject} <{TG}projectCount> {_integer(totals.projects)} .\n"
     yield from _list_lines(f"{base}list/", acc)
 
 
@@ -362,6 +404,11 @@ def read_partials(store: ox.Store, keys: set[str]) -> dict[str, FundingAccumulat
         elif kind == "partner":
             acc.partners.setdefault(values[TG + "summaryPartner"][0], set()).update(
                 c.rsplit("/", 1)[-1] for c in values[TG + "summaryCounty"])
+        elif kind == "cofinancing":
+            pair = (values[TG + "summaryOrganisation"][0], values[TG + "summaryCofinancier"][0])
+            acc.cofinancing.setdefault(pair, Totals()).add(Totals(
+                Decimal(values[TG + "grantedAmount"][0]), _ZERO,
+                int(values[TG + "projectCount"][0])))
         elif kind == "list":
             key2 = (dims["county"], values[TG + "summarySubPriority"][0].removeprefix(
                 ID + "priority/"))

@@ -10,6 +10,9 @@ our own, which grlc ignores: ``params`` (one line of help per parameter) and ``e
 
 Values are bound as RDF terms (the Store's substitutions, SEP-0007), never pasted into the
 query text, so a value cannot change what the query means.
+
+A third decorator of our own, ``row_cap``, lets a query with a big answer be cut where it is
+read rather than after it is sorted (see ``RowCap``).
 """
 
 from __future__ import annotations
@@ -142,6 +145,26 @@ def _parameter(prefix: str, body: str, prefixes: dict[str, str]) -> Parameter:
     return Parameter(name, variable, kind, required, lang=lang, datatype=datatype)
 
 
+ROW_CAP_MARKER = re.compile(r"^([ \t]*)# row cap\b.*$", re.MULTILINE)
+
+
+@dataclass
+class RowCap:
+    """``#+ row_cap: {variable: order, unless: [county, …]}``: ``?order`` numbers the rows
+    of the answer 1, 2, 3, … in the answer's order whenever none of the ``unless``
+    parameters is given. The catalog then writes ``FILTER(?order <= cap)`` (its row cap
+    plus one, a number of its own, never a caller's value) on the query's ``# row cap``
+    line, so the engine reads no row past the cap: with ORDER BY it would otherwise work out
+    every row of the answer before sorting, and a substituted value is not pushed down
+    into the patterns as a constant is (the filter would come after all the lookups)."""
+
+    variable: str
+    unless: list[str] = field(default_factory=list)
+
+    def applies(self, bound: dict[str, Term], query: NamedQuery) -> bool:
+        return not any(p.variable in bound for p in query.parameters if p.name in self.unless)
+
+
 @dataclass
 class NamedQuery:
     name: str
@@ -153,6 +176,7 @@ class NamedQuery:
     parameters: list[Parameter] = field(default_factory=list)
     example: dict[str, str] = field(default_factory=dict)
     form: str | None = None
+    row_cap: RowCap | None = None
 
     @property
     def sparql(self) -> str:
@@ -245,6 +269,7 @@ def parse_query_file(name: str, text: str) -> NamedQuery:
     helps = _merge(meta.get("params"))
     seen = set()
     body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    query.row_cap = _row_cap(name, meta.get("row_cap"), text)
     for match in _PARAM.finditer(body):
         prefix, rest = match.group(1), match.group(2)
         if prefix + rest in seen:
@@ -257,7 +282,25 @@ def parse_query_file(name: str, text: str) -> NamedQuery:
             param.enum = [str(v) for v in enums[param.name] or []]
         param.description = str(helps.get(param.name, ""))
         query.parameters.append(param)
+    if query.row_cap is not None:
+        unknown = set(query.row_cap.unless) - {p.name for p in query.parameters}
+        if unknown:
+            raise TillvaxtgrafError(f"row_cap: no parameter(s) {sorted(unknown)}",
+                                    source=f"{name}.rq")
     return query
+
+
+def _row_cap(name: str, entry: Any, text: str) -> RowCap | None:
+    if entry is None:
+        return None
+    variable = entry.get("variable") if isinstance(entry, dict) else None
+    if not isinstance(variable, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", variable):
+        raise TillvaxtgrafError("row_cap needs a variable (a name without '?')",
+                                source=f"{name}.rq")
+    if len(ROW_CAP_MARKER.findall(text)) != 1:
+        raise TillvaxtgrafError("row_cap needs one '# row cap' line in the query",
+                                source=f"{name}.rq")
+    return RowCap(variable, [str(u) for u in entry.get("unless") or []])
 
 
 def _merge(entries: Any) -> dict[str, Any]:
@@ -308,6 +351,10 @@ def run_named(store: Store, query: NamedQuery, values: dict[str, Any], *,
     text = query.prepared(bound)
     if query.form == "ASK":
         return QueryAnswer([], [], False, store.ask(text, bound, timeout=timeout))
+    if query.row_cap is not None and max_rows > 0 and query.row_cap.applies(bound, query):
+        text = ROW_CAP_MARKER.sub(
+            lambda m: f"{m.group(1)}FILTER(?{query.row_cap.variable} <= {int(max_rows) + 1})",
+            text, count=1)
     capped = with_row_limit(text, inspect(text), max_rows + 1) if max_rows > 0 else text
     columns, rows = store.select(capped, bound, timeout=timeout)
     hidden = set(bound)

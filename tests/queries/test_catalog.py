@@ -16,6 +16,7 @@ import pyoxigraph as ox
 import pytest
 import yaml
 
+from tillvaxtgraf.errors import TillvaxtgrafError
 from tillvaxtgraf.queries.catalog import (
     NamedQuery,
     ParameterError,
@@ -641,7 +642,7 @@ def test_labels_fall_back_when_the_language_is_missing(store):
 
 KNOWN_DECORATORS = {"summary", "description", "tags", "method", "defaults", "enumerate",
                     "params", "example", "endpoint", "pagination", "endpoint_in_url",
-                    "transform"}
+                    "transform", "row_cap"}
 
 
 def _decorators(name: str) -> dict:
@@ -677,6 +678,21 @@ def test_decorators_are_complete(name):
         for entry in entries:
             assert isinstance(entry, dict) and len(entry) == 1
             assert set(entry) <= names, f"{name}: {key} names an unknown parameter {entry}"
+
+
+def test_a_row_cap_needs_its_variable_its_line_and_known_parameters():
+    head = "#+ summary: Which?\n#+ row_cap:\n"
+    body = "SELECT ?x WHERE {\n  ?x ?p ?__y .\n  # row cap\n}\n"
+    query = parse_query_file("capped", head + "#+   variable: n\n#+   unless: [y]\n" + body)
+    assert query.row_cap is not None and query.row_cap.variable == "n"
+    assert query.row_cap.applies({}, query)
+    assert not query.row_cap.applies(query.bind({"y": "1"}), query)
+    for decorator, text, problem in [
+            ("#+   unless: [y]\n", body, "needs a variable"),
+            ("#+   variable: n\n", body.replace("# row cap", ""), "one '# row cap' line"),
+            ("#+   variable: n\n#+   unless: [z]\n", body, "no parameter(s) ['z']")]:
+        with pytest.raises(TillvaxtgrafError, match=re.escape(problem)):
+            parse_query_file("capped", head + decorator + text)
 
 
 @pytest.mark.parametrize("name", NAMES)

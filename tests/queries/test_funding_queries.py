@@ -140,6 +140,19 @@ def test_organisations_that_cofinance_with_a_given_one(small) -> None:
     assert ask(small, "cofinancing_organisations", organisation=ID + "municipality/0180") == []
 
 
+def test_the_row_cap_gives_the_first_rows_of_the_whole_answer(small) -> None:
+    # Without a dimension filter the catalog cuts the cells by their tg:summaryOrder (the
+    # row cap, written into the query); with one it only limits the rows, as elsewhere.
+    for values in ({"by": "county source priority year"}, {"by": "source year"},
+                   {"by": "county source priority year", "county": C24}):
+        whole = run_named(small, CATALOG["funding_amounts"], values, max_rows=0)
+        assert len(whole.rows) > 3, values
+        for cap in (1, 3, len(whole.rows) - 1, len(whole.rows)):
+            capped = run_named(small, CATALOG["funding_amounts"], values, max_rows=cap)
+            assert capped.rows == whole.rows[:cap], (values, cap)
+            assert capped.truncated == (cap < len(whole.rows))
+
+
 def test_projects_that_serve_a_sub_priority(small) -> None:
     priority = ID + "priority/innovation-och-forskning"
     rows = ask(small, "sub_priority_projects", priority=priority)
@@ -269,6 +282,36 @@ def test_ranks_and_shared_partners_equal_the_raw_triples(generated) -> None:
     assert {(r["a"].value, r["b"].value): int(r["n"].value)
             for r in generated.query(summary, use_default_graph_as_union=True)} == expected
     assert expected
+
+
+def test_cofinancing_pairs_equal_the_raw_triples(generated) -> None:
+    raw = PREFIXES + """
+    SELECT ?a ?b (COUNT(DISTINCT ?project) AS ?n) (SUM(COALESCE(?g, 0)) AS ?granted) WHERE {
+      ?project tg:cofinancedBy ?a , ?b . FILTER(!sameTerm(?a, ?b))
+      OPTIONAL { ?funding schema:fundedItem ?project ; tg:grantedAmount ?g }
+    } GROUP BY ?a ?b"""
+    expected = {(r["a"].value, r["b"].value): (int(r["n"].value), Decimal(r["granted"].value))
+                for r in generated.query(raw, use_default_graph_as_union=True)}
+    summary = PREFIXES + """
+    SELECT ?a ?b ?n ?granted ?rank WHERE { ?c a tg:CofinancingSummary ;
+      tg:summaryOrganisation ?a ; tg:summaryCofinancier ?b ; tg:projectCount ?n ;
+      tg:grantedAmount ?granted ; tg:rank ?rank }"""
+    rows = list(generated.query(summary, use_default_graph_as_union=True))
+    assert {(r["a"].value, r["b"].value): (int(r["n"].value), Decimal(r["granted"].value))
+            for r in rows} == expected
+    assert len(expected) > 20 and max(n for n, _ in expected.values()) > 1
+    # Ranked per organisation: most projects first, then by IRI; 1, 2, 3, … without gaps.
+    ranks: dict[str, list[tuple[int, str]]] = {}
+    for r in rows:
+        ranks.setdefault(r["a"].value, []).append((int(r["rank"].value), r["b"].value))
+    for a, ranked in ranks.items():
+        order = sorted((-expected[(a, b)][0], b) for _, b in ranked)
+        assert [b for _, b in sorted(ranked)] == [b for _, b in order]
+        assert [rank for rank, _ in sorted(ranked)] == list(range(1, len(ranked) + 1))
+    busiest = max(ranks, key=lambda a: len(ranks[a]))
+    answer = catalog_rows(generated, "cofinancing_organisations", organisation=busiest)
+    assert [(r["other"], int(r["projects"]), Decimal(r["grantedTotal"])) for r in answer] == \
+        [(b, *expected[(busiest, b)]) for _, b in sorted(ranks[busiest])]
 
 
 def catalog_rows(store: ox.Store, name: str, **values: str) -> list[dict[str, str]]:
