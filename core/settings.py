@@ -83,8 +83,9 @@ SETTINGS: tuple[Setting, ...] = (
             _list),
     Setting("query_workers", 2, "Query worker processes per service process.", int),
     Setting("result_cache_bytes", 33_554_432,
-            "Bytes of small /sparql answers (64 KiB or less each) kept per service process, "
-            "answered again while the data is unchanged (0: off).", int),
+            "Bytes of small answers (64 KiB or less each) of /sparql and the search APIs "
+            "kept per service process, answered again while the data is unchanged (0: off).",
+            int),
     Setting("workers", 2, "gunicorn worker processes for 'serve'.", int),
     Setting("threads", 4, "Threads per gunicorn worker for 'serve'.", int),
     Setting("cors_origins", "*", "Value of Access-Control-Allow-Origin on read endpoints."),

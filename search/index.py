@@ -60,6 +60,7 @@ class SearchIndex:
         self.entities = int(meta.get("entities", "0"))
         self.predicates = dict(self._db().execute("SELECT id, iri FROM predicate"))
         self._predicate_ids = {iri: number for number, iri in self.predicates.items()}
+        self._labelled_sql: dict[tuple[str, ...], str] = {}
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -270,29 +271,35 @@ class SearchIndex:
         """The links ``links(iri, limit, inverse_predicates)`` gives, those others state
         first, each with the other end's Swedish and English label (None: nameless).
 
-        Read as they are consumed: a search hit shows its first few telling relations, so
-        it reads a few links and their labels, not all of them and then their labels."""
-        db = self._db()
-        found = db.execute("SELECT id FROM entity WHERE iri = ?", (iri,)).fetchone()
-        if found is None:
-            return
-        node = found[0]
-        stated = db.execute("SELECT count(*) FROM (SELECT 1 FROM edge WHERE s = ? LIMIT ?)",
-                            (node, limit)).fetchone()[0]
-        left = limit - stated
-        columns = "SELECT e.p, x.iri, x.label_sv, x.label_en FROM edge e JOIN entity x ON x.id"
-        for predicate in inverse_predicates:
-            number = self._predicate_ids.get(predicate)
-            if number is None or left <= 0:
-                continue
-            rows = db.execute(f"{columns} = e.s WHERE e.o = ? AND e.p = ? LIMIT ?",
-                              (node, number, left))
-            for p, other, sv, en in rows:
-                left -= 1
-                yield self.predicates[p], other, True, sv, en
-        for p, other, sv, en in db.execute(f"{columns} = e.o WHERE e.s = ? LIMIT ?",
-                                           (node, limit)):
-            yield self.predicates[p], other, False, sv, en
+        One statement, read as it is consumed: a search hit shows its first few telling
+        relations, so it reads a few links and their labels, not all of them."""
+        sql = self._labelled_sql.get(inverse_predicates)
+        if sql is None:
+            sql = self._labelled_sql[inverse_predicates] = self._labelled_links_sql(
+                inverse_predicates)
+        for inverse, p, other, sv, en in self._db().execute(sql, (iri, limit)):
+            yield self.predicates[p], other, bool(inverse), sv, en
+
+    def _labelled_links_sql(self, inverse_predicates: tuple[str, ...]) -> str:
+        """The statement behind ``labelled_links``: the links others state by each of the
+        predicates in turn, all of them together cut at the room the entity's own links
+        leave under the limit (``links`` keeps those first), then the entity's own."""
+        node = "(SELECT id FROM entity WHERE iri = ?1)"
+        columns = ("SELECT {inverse}, e.p, x.iri, x.label_sv, x.label_en FROM edge e "
+                   "JOIN entity x ON x.id = e.{far} WHERE e.{near} = " + node
+                   + "{predicate} LIMIT ?2")
+        numbers = [self._predicate_ids[p] for p in inverse_predicates
+                   if p in self._predicate_ids]
+        incoming = " UNION ALL ".join(
+            "SELECT * FROM (" + columns.format(inverse=1, near="o", far="s",
+                                               predicate=f" AND e.p = {number}") + ")"
+            for number in numbers)
+        own = columns.format(inverse=0, near="s", far="o", predicate="")
+        if not incoming:
+            return own
+        stated = f"(SELECT count(*) FROM (SELECT 1 FROM edge WHERE s = {node} LIMIT ?2))"
+        return (f"SELECT * FROM (SELECT * FROM ({incoming}) LIMIT max(0, ?2 - {stated})) "
+                f"UNION ALL SELECT * FROM ({own})")
 
     def property_labels(self) -> list[tuple[str, str, str | None, str | None]]:
         """(property, label, language, inverse) of every property the store labels."""

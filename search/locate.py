@@ -29,6 +29,7 @@ class IndexLocator:
         self.store = store
         self._lock = threading.Lock()
         self._open: dict[Path, SearchIndex] = {}
+        self._known: tuple[str, Located] | None = None
 
     def _candidates(self) -> list[Path]:
         current = derived_dir(self.store)
@@ -42,6 +43,18 @@ class IndexLocator:
         return found
 
     def locate(self) -> Located:
+        # The usual case costs one stat: the store names its immutable state, and the
+        # index found for that state stays the right one until the name changes.
+        state = self.store.snapshot_id()
+        known = self._known
+        if state is not None and known is not None and known[0] == state:
+            return known[1]
+        located = self._find()
+        if state is not None and located.index is not None and not located.stale:
+            self._known = (state, located)
+        return located
+
+    def _find(self) -> Located:
         current = derived_dir(self.store)
         if current is not None:  # the usual case, without a stat or a listing: an open
             index = self._open.get(current / INDEX_FILE)  # index file never changes

@@ -17,7 +17,7 @@ log = logging.getLogger("tillvaxtgraf.requests")
 def create_app(settings: Settings | None = None, *, store: Store | None = None,
                test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment unless given, then the blueprints."""
-    from tillvaxtgraf.service import http_errors, links, ratelimit, security
+    from tillvaxtgraf.service import http_errors, links, ratelimit, response_cache, security
     from tillvaxtgraf.service.api.views import blueprint as api
     from tillvaxtgraf.service.extension import StoreExtension
     from tillvaxtgraf.service.graph_store.views import blueprint as graph_store
@@ -37,6 +37,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None,
         app.config.update(test_config)
     logging.getLogger("tillvaxtgraf").setLevel(settings.log_level.upper())
     StoreExtension(app, store=store)
+    response_cache.register(app)
     http_errors.register(app)
     links.register(app)
     security.register(app)

@@ -19,6 +19,7 @@ from tillvaxtgraf.service.cors import add_cors
 from tillvaxtgraf.service.extension import get_search, get_store
 from tillvaxtgraf.service.http_errors import HttpError
 from tillvaxtgraf.service.links import resource_url
+from tillvaxtgraf.service.response_cache import kept_while_unchanged
 from tillvaxtgraf.store.terms import is_valid_iri
 
 blueprint = Blueprint("search", __name__)
@@ -52,6 +53,19 @@ def _kinds() -> set[str] | None:
         raise HttpError(400, f"parameter 'kind': unknown kind(s) {', '.join(sorted(unknown))}; "
                         f"known: {', '.join(KIND_LABELS)}")
     return kinds or None
+
+
+def _answer(found: dict[str, Any] | None) -> Response:
+    """The JSON answer; its language may come from Accept-Language, so caches must ask."""
+    response = jsonify(found)
+    response.vary.add("Accept-Language")
+    return add_cors(response, "GET, HEAD")
+
+
+def _index_is_current() -> bool:
+    """Whether answers now come from the index of the snapshot the store serves."""
+    located = get_search().locate()
+    return located.index is not None and not located.stale
 
 
 def _finder(lang: str, **options: int) -> PathFinder:
@@ -121,15 +135,16 @@ def page() -> str:
 
 
 @blueprint.route("/api/search")
+@kept_while_unchanged(_index_is_current)
 def api_search() -> Response:
     text = request.args.get("q", "")
     if not text.strip():
         raise HttpError(400, "parameter 'q': give some text to search for")
-    found = run_search(text, _lang(), _limit(20), _kinds())
-    return add_cors(jsonify(found), "GET, HEAD")
+    return _answer(run_search(text, _lang(), _limit(20), _kinds()))
 
 
 @blueprint.route("/api/suggest")
+@kept_while_unchanged(_index_is_current)
 def api_suggest() -> Response:
     text = request.args.get("q", "")
     lang = _lang()
@@ -137,9 +152,9 @@ def api_suggest() -> Response:
         else []
     for suggestion in suggestions:
         suggestion["url"] = resource_url(str(suggestion["iri"]))
-    response = jsonify({"query": text, "suggestions": suggestions})
+    response = _answer({"query": text, "suggestions": suggestions})
     response.headers["Cache-Control"] = "public, max-age=60"
-    return add_cors(response, "GET, HEAD")
+    return response
 
 
 def _resolve(param: str, lang: str) -> str | None:
@@ -203,10 +218,11 @@ def find_connections(lang: str) -> dict[str, Any] | None:
 
 
 @blueprint.route("/api/connections")
+@kept_while_unchanged(_index_is_current)
 def api_connections() -> Response:
     if not request.args.get("from") or not request.args.get("to"):
         raise HttpError(400, "give both 'from' and 'to' (an IRI or a name)")
-    return add_cors(jsonify(find_connections(_lang())), "GET, HEAD")
+    return _answer(find_connections(_lang()))
 
 
 @blueprint.route("/connections")

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from tillvaxtgraf.errors import QueryRefused
 from tillvaxtgraf.queries.catalog import load_catalog
+from tillvaxtgraf.service import response_cache as kept
 from tillvaxtgraf.service.auth import require_write_token
 from tillvaxtgraf.service.cors import add_cors, preflight
 from tillvaxtgraf.service.extension import get_store
@@ -17,7 +18,6 @@ from tillvaxtgraf.service.negotiation import (
     choose,
     choose_format,
 )
-from tillvaxtgraf.service.sparql import cache as kept
 from tillvaxtgraf.service.sparql import editor
 from tillvaxtgraf.service.sparql.description import GRAPH_SERIALIZATIONS, describe_service
 from tillvaxtgraf.service.sparql.protocol import Operation, parse_operation
@@ -33,7 +33,6 @@ from tillvaxtgraf.store.sparql_text import (
 )
 
 blueprint = Blueprint("sparql", __name__)
-blueprint.record_once(lambda state: kept.register(state.app))
 METHODS = "GET, HEAD, POST, OPTIONS"
 TERMS = editor.TermCatalog()
 

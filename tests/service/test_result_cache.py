@@ -1,4 +1,4 @@
-"""The /sparql result cache, through the real app over a real store.
+"""The response cache of /sparql and the search APIs, through the real app over a real store.
 
 - A kept answer goes out byte for byte with the headers its first response had.
 - A new snapshot (an update through the endpoint, a load by the CLI's loader) is never
@@ -6,6 +6,8 @@
 - Variations of one query (format, Accept, dataset, method, host) never share an entry:
   each gives what a service without the cache gives.
 - Errors, time-limit failures and big answers are not kept; 0 turns the cache off.
+- Search, suggestions and connections are kept per snapshot and request too, never from an
+  older index than the store's, and each answers as an app without the cache does.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from service_support import (
     load_turtle,
 )
 
-from tillvaxtgraf.service.sparql.cache import EXTENSION, MAX_ENTRY_BYTES
+from tillvaxtgraf.service.response_cache import EXTENSION, MAX_ENTRY_BYTES
 
 PEOPLE = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } " \
          "ORDER BY ?s"
@@ -177,3 +179,52 @@ def test_the_oldest_entries_go_when_the_bytes_run_out(small_store: Path) -> None
             assert ask(client, "GET", f"SELECT ({number} AS ?n) {{}}").status_code == 200
         entries, size = kept(app)
         assert 0 < entries < 20 and size <= 4096
+
+
+SEARCHES = [
+    ("/api/search", {"q": "alice"}, {}),
+    ("/api/search", {"q": "alice"}, {"Accept-Language": "en"}),
+    ("/api/search", {"q": "Carol", "lang": "en"}, {}),
+    ("/api/suggest", {"q": "bo"}, {}),
+    ("/api/connections", {"from": EX + "alice", "to": EX + "bob"}, {}),
+    ("/api/search", {"q": "nobody here"}, {}),
+]
+
+
+def test_search_answers_are_kept_per_snapshot(cached_app: Flask, small_store: Path,
+                                              tmp_path: Path) -> None:
+    client = cached_app.test_client()
+    with app_over(small_store, result_cache_bytes=0) as plain_app:
+        plain = plain_app.test_client()
+        for _ in range(2):
+            for path, args, headers in SEARCHES:
+                got = client.get(path, query_string=args, headers=headers)
+                want = plain.get(path, query_string=args, headers=headers)
+                assert got.status_code == want.status_code == 200, got.data
+                assert got.data == want.data
+                assert got.headers.to_wsgi_list() == want.headers.to_wsgi_list()
+        assert b"Alice" in client.get("/api/search?q=alice").data
+        assert kept(plain_app) == (0, 0)
+    assert kept(cached_app)[0] == len(SEARCHES)
+    # A new snapshot with its own index: the same request finds what the load brought.
+    assert client.get("/api/search?q=erin").json["results"] == []
+    load_turtle(small_store, tmp_path / "src", {EX + "graph/more": (
+        f'<{EX}erin> <http://www.w3.org/2000/01/rdf-schema#label> "Erin"@en ; '
+        f"<{EX}knows> <{EX}alice> .")})
+    found = client.get("/api/search?q=erin").json["results"]
+    assert [hit["iri"] for hit in found] == [EX + "erin"]
+    assert client.get("/api/search?q=erin").json["results"] == found
+
+
+def test_a_search_from_an_older_index_is_not_kept(cached_app: Flask, small_store: Path) -> None:
+    """With no index for the snapshot served now (an update through the endpoint does
+    not rebuild it), answers come from the older index, marked stale, and are not kept:
+    the snapshot's own index may yet be built under the same snapshot name."""
+    client = cached_app.test_client()
+    inserted = client.post("/sparql", data={"update": f"INSERT DATA {{ GRAPH <{SMALL_GRAPH}> "
+                                            f"{{ <{EX}erin> <{EX}y> 7 }} }}"}, headers=AUTH)
+    assert inserted.status_code == 204
+    for _ in range(2):
+        answer = client.get("/api/search?q=alice")
+        assert answer.status_code == 200 and answer.json["stale_index"] is True
+    assert kept(cached_app) == (0, 0)

@@ -1,15 +1,18 @@
-"""The ``/sparql`` result cache: small whole answers, given again for the same request.
+"""The response cache: small whole answers, given again for the same request.
 
-Why: a one-resource lookup costs far more in our layers (the request, the hop to a query
-worker) than in the engine, and linked-data clients repeat such queries. Exact, because
-a published snapshot is never written: the key holds the store's snapshot id and every
+Why: a one-resource lookup on ``/sparql`` or a search costs far more in our layers (the
+request, the hop to a query worker, the framework) than in the engine or the index, and
+clients repeat such requests (linked-data clients their lookups, people the popular
+searches and the prefixes they type). Exact, because a published snapshot is never
+written, and its search index neither: the key holds the store's snapshot id and every
 part of the request that shapes the answer's bytes or headers (method class, the raw
-query string, the body and its type, ``Accept``, and the scheme, host and script root
-that relative IRIs resolve against). Settings (row limit, CORS) are fixed per app, and
-the cache belongs to one app. Only answers that arrive whole and small are kept: the
-body is collected while it streams and dropped as soon as it grows past the entry
-limit, and an answer cut off by an error, a time limit or a client that went away is
-never kept. Errors are raised before an answer exists, so they are never kept either.
+query string, the body and its type, ``Accept``, ``Accept-Language``, and the scheme,
+host and script root that relative IRIs resolve against). Settings (row limit, CORS) are
+fixed per app, and the cache belongs to one app. Only answers that arrive whole and
+small are kept: a streamed body is collected while it streams and dropped as soon as it
+grows past the entry limit, and an answer cut off by an error, a time limit or a client
+that went away is never kept. Errors are raised before an answer exists, so they are
+never kept either.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import wraps
 
-from flask import Flask, Request, Response
+from flask import Flask, Request, Response, current_app, request
 
 MAX_ENTRY_BYTES = 64 * 1024
 # What an entry costs beyond its body and key text: the tuple, the headers, the dict slot.
@@ -111,6 +115,7 @@ def request_key(cache: ResultCache, request: Request, snapshot: str | None) -> K
         environ.get("CONTENT_TYPE", ""),
         body.decode("latin-1"),
         environ.get("HTTP_ACCEPT", ""),
+        environ.get("HTTP_ACCEPT_LANGUAGE", ""),
         environ.get("wsgi.url_scheme", ""),
         environ.get("HTTP_HOST", ""),
         environ.get("SERVER_NAME", ""),
@@ -165,3 +170,41 @@ def keep_when_whole(cache: ResultCache, key: Key, response: Response) -> Respons
 
     response.response = _KeepWhenWhole(response.response, cache.max_entry, keep)
     return response
+
+
+def cache_of(app: Flask) -> ResultCache:
+    return app.extensions[EXTENSION]
+
+
+def kept_while_unchanged(fresh: Callable[[], bool]) -> Callable[[Callable[..., Response]],
+                                                                Callable[..., Response]]:
+    """Keep a view's small whole 200 answers per snapshot and request.
+
+    ``fresh()`` says, after the view ran, whether its answer mirrors the snapshot the
+    key names (a search answered from an older index, marked stale, is not kept: the
+    index of this snapshot may appear later under the same name).
+    """
+
+    def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
+        @wraps(view)
+        def wrapper(*args: object, **kwargs: object) -> Response:
+            from tillvaxtgraf.service.extension import get_store
+
+            cache = cache_of(current_app)
+            key = request_key(cache, request, get_store().snapshot_id()) \
+                if cache.enabled else None
+            if key is not None:
+                entry = cache.get(key)
+                if entry is not None:
+                    return cached_response(entry)
+            response = view(*args, **kwargs)
+            if key is not None and response.status_code == 200 \
+                    and not response.is_streamed and fresh():
+                body = response.get_data()
+                if len(body) <= cache.max_entry:
+                    cache.put(key, 200, list(response.headers.items()), body)
+            return response
+
+        return wrapper
+
+    return decorate
