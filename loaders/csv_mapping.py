@@ -10,7 +10,10 @@ every key. Rows become N-Triples lines; the caller streams them to a file that t
 bulk-loads.
 
 Speed matters (project tables have millions of rows), so a mapping is compiled once per
-table into small closures, and a row costs string formatting and dictionary lookups only.
+table: each entity into a Python function of its own with the constant parts of its
+triples as literals (see ``_Engine._entity``), derived columns and checks into small
+closures that remember the cells they have seen, and a row costs string formatting and
+dictionary lookups only.
 A bad row never stops the reading: every bad row is reported (file, line, column), or
 skipped into a rejects file when the caller asks for that.
 """
@@ -59,6 +62,7 @@ _LANG_TAG = re.compile(r"[A-Za-z]+(-[A-Za-z0-9]+)*")
 _CONFIDENCE_NOTE = re.compile(r"\s*\(.*\)$")
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 MAX_REPORTED_ROWS = 100
+_MEMO_SIZE = 1 << 17  # entries of each per-column memo of checked values
 
 
 @dataclass
@@ -494,6 +498,62 @@ class _Template:
         return "".join(out)
 
 
+class _Code:
+    """Python source for one compiled entity (``_Engine._entity``)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.indent = 0
+        self.constants: dict[str, Any] = {}
+        self.cells: dict[str, str] = {}  # column -> the local that holds its value
+
+    def get(self, column: str) -> str:
+        """The expression of a cell's value: a local, or a lookup in the row."""
+        return self.cells.get(column) or f"get({column!r})"
+
+    def line(self, text: str) -> None:
+        self.lines.append("    " * self.indent + text)
+
+    def constant(self, value: Any) -> str:
+        name = f"_k{len(self.constants)}"
+        self.constants[name] = value
+        return name
+
+    def fill(self, name: str, template: _Template, otherwise: str | None) -> None:
+        """``name = `` the filled template, or ``otherwise`` (else None) when a
+        placeholder's cell is empty (as ``_Template.fill``)."""
+        parts = [repr(template.literals[0])]
+        cells = []
+        for number, (column, literal) in enumerate(
+                zip(template.columns, template.literals[1:], strict=True)):
+            cells.append(f"_c{number}")
+            self.line(f"_c{number} = {self.get(column)}")
+            parts += [f"_c{number}", repr(literal)]
+        made = " + ".join(p for p in parts if p != "''")
+        if not cells:
+            self.line(f"{name} = {made}")
+            return
+        test = " or ".join(f"not {c}" for c in cells)
+        if otherwise is None:
+            self.line(f"{name} = None if {test} else {made}")
+        else:
+            self.line(f"if {test}: {otherwise}")
+            self.line(f"{name} = {made}")
+
+    def source(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+def _items(lists: tuple[list[str] | tuple[()], ...], columns: tuple[str, ...]) -> int:
+    """How many entities the ``each`` cells make; raises when they disagree."""
+    counts = {len(items) for items in lists if items}
+    if len(counts) > 1:
+        listed = ", ".join(f"{c!r} {len(items)}" for c, items in zip(columns, lists,
+                                                                     strict=True))
+        raise _CellError(f"the cells hold different numbers of values ({listed})", columns[0])
+    return counts.pop() if counts else 0
+
+
 def normalise_number(text: str, decimal: str) -> str:
     """Swedish exports write ``1 234 567,50``: drop thousand spaces, use a dot."""
     cleaned = text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
@@ -564,10 +624,19 @@ def _object_maker(rule: PropertyRule, decimal: str, column: str | None
                   ) -> Callable[[str], str]:
     """A function from cell text to the N-Triples object (raises _CellError)."""
     if rule.kind == "iri":
+        # Cells of IRIs repeat (organisations, municipalities): each is checked once.
+        known: dict[str, str] = {}
+
         def iri(text: str) -> str:
+            made = known.get(text)
+            if made is not None:
+                return made
             if not is_valid_iri(text):
                 raise _CellError(f"{text!r} is not a valid IRI", column)
-            return f"<{text}>"
+            if len(known) >= _MEMO_SIZE:
+                known.clear()
+            made = known[text] = "<" + text + ">"
+            return made
         return iri
     if rule.lang:
         suffix = '"@' + rule.lang.lower()
@@ -666,9 +735,19 @@ class _Engine:
             def apply(values: dict[str, str]) -> None:
                 values[name] = one(values.get(source, ""))
         else:
+            # Multi-valued cells repeat (funding sources, report kinds, one partner):
+            # each distinct cell is derived once.
+            known: dict[str, str] = {}
+
             def apply(values: dict[str, str]) -> None:
                 raw = values.get(source, "")
-                values[name] = sep.join([one(k.strip()) for k in raw.split(sep)]) if raw else ""
+                made = known.get(raw)
+                if made is None:
+                    made = sep.join([one(k.strip()) for k in raw.split(sep)]) if raw else ""
+                    if len(known) >= _MEMO_SIZE:
+                        known.clear()
+                    known[raw] = made
+                values[name] = made
         return apply
 
     # -- checks
@@ -726,10 +805,16 @@ class _Engine:
                     raise ValueError(f"{item} is before {self.locate(other)[1]} {before}")
 
         values_now: list[dict[str, str]] = [{}]
+        # Checks that look at the cell alone pass the same cell again (organisations,
+        # municipalities recur): each distinct cell that passed is remembered.
+        passed: set[str] | None = set() if rule in rowchecks.VALUE_CHECKS or rule == "in" \
+            else None
 
         def run(values: dict[str, str], line: int) -> None:
             text = values.get(column, "")
             if not text:
+                return
+            if passed is not None and text in passed:
                 return
             values_now[0] = values
             try:
@@ -742,6 +827,10 @@ class _Engine:
                             one(item, line)
             except ValueError as exc:
                 raise _CellError(str(exc), column) from None
+            if passed is not None:
+                if len(passed) >= _MEMO_SIZE:
+                    passed.clear()
+                passed.add(text)
         return run
 
     # -- entities
@@ -814,6 +903,25 @@ class _Engine:
                 elif required:
                     raise _CellError(empty, error_column)
             return link
+        if (rule.template is not None and rule.kind == "iri" and rule.confidence is None
+                and rule.pattern is None and rule.separator is not None
+                and rule.unless is None and len(_Template(rule.template).columns) == 1):
+            # Links from a multi-valued cell (…/municipality/{codes}): one per value.
+            head_iri, tail_iri = _Template(rule.template).literals
+            sep = rule.separator
+
+            def links(values: dict[str, str], subject: str, out: list[str]) -> None:
+                text = values.get(error_column)  # type: ignore[arg-type]
+                if not text:
+                    if required:
+                        raise _CellError(empty, error_column)
+                    return
+                for item in text.split(sep):
+                    item = item.strip()
+                    if item:
+                        out.append(subject + predicate + make(head_iri + item + tail_iri)
+                                   + " .\n")
+            return links
         if rule.value is not None and rule.confidence is None and rule.unless is None:
             constant = predicate + make(rule.value) + " .\n"
 
@@ -826,6 +934,49 @@ class _Engine:
             for obj in objects(values):
                 out.append(subject + predicate + obj + " .\n")
         return general
+
+    def _inline_property(self, rule: PropertyRule, code: _Code) -> bool:
+        """Write the property's triple inline into ``code`` (see ``_entity``); False for
+        the kinds that keep their closure. The same cases and messages as ``_property``."""
+        if (rule.confidence is not None or rule.pattern is not None or rule.unless is not None
+                or rule.separator is not None):
+            return False
+        predicate = f" <{rule.predicate}> "
+        required = rule.required
+        empty = "a value is required here, the cell is empty"
+        column = rule.column
+        if column is not None:
+            code.line(f"text = {code.get(column)}")
+            code.line("if text:")
+            if rule.kind == "literal" and (rule.lang or rule.datatype is None
+                                           or rule.datatype == XSD + "string"):
+                tail = ('"@' + rule.lang.lower() if rule.lang else '"') + " .\n"
+                code.line("    if needs_escape(text) is not None: text = _escaped(text)")
+                code.line(f"    append(subject + {predicate + chr(34)!r} + text + {tail!r})")
+            else:
+                make = code.constant(_object_maker(rule, self.mapping.decimal, column))
+                code.line(f"    append(subject + {predicate!r} + {make}(text) + ' .\\n')")
+            if required:
+                code.line(f"else: raise _CellError({empty!r}, {column!r})")
+            return True
+        if rule.template is not None and rule.kind == "iri":
+            template = _Template(rule.template)
+            if not template.fixed_scheme:
+                return False
+            error_column = template.columns[0] if template.columns else None
+            code.fill("link", template, None)
+            code.line("if link:")
+            code.line("    if forbidden(link) is not None: raise _CellError("
+                      f"f'{{link!r}} is not a valid IRI', {error_column!r})")
+            code.line(f"    append(subject + {predicate + '<'!r} + link + '> .\\n')")
+            if required:
+                code.line(f"else: raise _CellError({empty!r}, {error_column!r})")
+            return True
+        if rule.value is not None:
+            make = _object_maker(rule, self.mapping.decimal, None)
+            code.line(f"append(subject + {predicate + make(rule.value) + ' .' + chr(10)!r})")
+            return True
+        return False
 
     def _objects(self, rule: PropertyRule, make: Callable[[str], str],
                  error_column: str | None) -> Callable[[dict[str, str]], Iterable[str]]:
@@ -870,62 +1021,82 @@ class _Engine:
 
     def _entity(self, entity: EntityRule
                 ) -> Callable[[dict[str, str], list[str], set[str], int], None]:
+        """One entity of a row, compiled to a Python function of its own.
+
+        A row makes about forty triples: calling a closure per property, filling
+        templates through methods and, for ``each``, rewriting the row's values per item
+        was most of the mapping's time. The common property kinds (a text cell, a cell
+        through a checker, a link from a template, a constant) are written out inline
+        with their constant parts as literals, the ``each`` items as locals; the other
+        kinds call their closure (``_property``), which reads the row's values."""
         template = _Template(entity.iri)
-        fill = template.fill
-        check_whole = not template.fixed_scheme
-        forbidden = _IRI_FORBIDDEN.search
-        types = [f" {RDF_TYPE} <{t}> .\n" for t in entity.types]
-        properties = [self._property(p) for p in entity.properties]
-        seen = self.described
-        once, unless, each, sep = entity.once, entity.unless, entity.each, entity.separator
-        engine = self
-
-        def one(values: dict[str, str], out: list[str], pending: set[str],
-                line: int) -> None:
-            if unless is not None and values.get(unless):
-                return
-            iri = fill(values)
-            if iri is None:
-                return
-            if once and (iri in seen or iri in pending):  # described (and checked) before
-                return
-            if (not is_valid_iri(iri)) if check_whole else (forbidden(iri) is not None):
-                raise _CellError(f"the IRI {iri!r} made from the template is not valid", None)
-            if once:
-                pending.add(iri)
-            if engine.subject_lines is not None:
-                engine.subject_lines.setdefault(iri, line)
-            subject = "<" + iri + ">"
-            for rdf_type in types:
-                out.append(subject + rdf_type)
-            for emit in properties:
-                emit(values, subject, out)
-
-        if not each:
-            return one
-
-        def repeated(values: dict[str, str], out: list[str], pending: set[str],
-                     line: int) -> None:
-            lists = []
-            for column in each:
-                cell = values.get(column)
-                lists.append(cell.split(sep) if cell else ())
-            counts = {len(items) for items in lists if items}  # an empty cell fits any count
-            if len(counts) > 1:
-                listed = ", ".join(f"{c!r} {len(items)}" for c, items in zip(each, lists,
-                                                                             strict=True))
-                raise _CellError(f"the cells hold different numbers of values ({listed})",
-                                 each[0])
-            saved = [values.get(c, "") for c in each]
-            try:
-                for position in range(counts.pop() if counts else 0):
-                    for column, items in zip(each, lists, strict=True):
-                        values[column] = items[position].strip() if items else ""
-                    one(values, out, pending, line)
-            finally:
-                for column, old in zip(each, saved, strict=True):
-                    values[column] = old
-        return repeated
+        code = _Code()
+        code.line("def one(values, out, pending, line):")
+        code.indent = 1
+        code.line("get = values.get")
+        code.line("append = out.append")
+        skip = "return"
+        each = entity.each
+        body = _Code()
+        body.cells = {column: f"_v{k}" for k, column in enumerate(each)}
+        calls = [rule for rule in entity.properties if not self._inline_property(rule, body)]
+        if each:
+            # One entity per item of the cells (an empty cell fits any count).
+            for k, column in enumerate(each):
+                code.line(f"_e{k} = get({column!r}) or ''")
+            code.line(f"if not ({' or '.join(f'_e{k}' for k in range(len(each)))}): return")
+            for k in range(len(each)):
+                code.line(f"_l{k} = _e{k}.split({entity.separator!r}) if _e{k} else ()")
+            lists = ", ".join(f"_l{k}" for k in range(len(each)))
+            code.line(f"count = _items(({lists},), {tuple(each)!r})")
+            if calls:  # closures read the items from the row's values
+                code.line("try:")
+                code.indent += 1
+            code.line("for _i in range(count):")
+            code.indent += 1
+            for k, column in enumerate(each):
+                code.line(f"_v{k} = _l{k}[_i].strip() if _l{k} else ''")
+                if calls:
+                    code.line(f"values[{column!r}] = _v{k}")
+            skip = "continue"
+        else:
+            body.cells = {}
+        code.cells = body.cells
+        if entity.unless is not None:
+            code.line(f"if {code.get(entity.unless)}: {skip}")
+        code.fill("iri", template, skip)
+        if entity.once:  # described (and checked) before
+            code.line(f"if iri in seen or iri in pending: {skip}")
+        test = "forbidden(iri) is not None" if template.fixed_scheme else "not is_valid(iri)"
+        code.line(f"if {test}: raise _CellError(f'the IRI {{iri!r}} made from the template "
+                  "is not valid', None)")
+        if entity.once:
+            code.line("pending.add(iri)")
+        code.line("lines = engine.subject_lines")
+        code.line("if lines is not None: lines.setdefault(iri, line)")
+        code.line("subject = '<' + iri + '>'")
+        for rdf_type in entity.types:
+            code.line(f"append(subject + {f' {RDF_TYPE} <{rdf_type}> .' + chr(10)!r})")
+        # The properties in their order: inline ones from `body`, the others as calls.
+        body.lines.clear()
+        body.constants = code.constants
+        for rule in entity.properties:
+            if not self._inline_property(rule, body):
+                name = body.constant(self._property(rule))
+                body.line(f"{name}(values, subject, out)")
+        code.lines += ["    " * code.indent + text for text in body.lines]
+        if each and calls:
+            code.indent = 1
+            code.line("finally:")
+            for k, column in enumerate(each):
+                code.line(f"    values[{column!r}] = _e{k}")
+        namespace = {"seen": self.described, "engine": self, "_CellError": _CellError,
+                     "forbidden": _IRI_FORBIDDEN.search, "is_valid": is_valid_iri,
+                     "needs_escape": _NEEDS_ESCAPE.search, "_escaped": _escaped,
+                     "_items": _items, **code.constants}
+        exec(code.source(), namespace)  # noqa: S102 - our own text, built from literals
+        one: Callable[[dict[str, str], list[str], set[str], int], None] = namespace["one"]
+        return one
 
     # -- rows
 

@@ -63,6 +63,7 @@ def check_organisation_number(text: str) -> str:
     return number
 
 
+@lru_cache(maxsize=1 << 16)  # a table's dates repeat: a few thousand days
 def check_date(text: str) -> str:
     if not _DATE.fullmatch(text):
         raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
