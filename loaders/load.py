@@ -18,6 +18,7 @@ from tillvaxtgraf.errors import LoadError
 from tillvaxtgraf.loaders import metadata
 from tillvaxtgraf.loaders.progress import SHOW_ABOVE_BYTES, ProgressReader
 from tillvaxtgraf.loaders.sources import Source, temporary_workdir
+from tillvaxtgraf.store.bindings import bind_values
 from tillvaxtgraf.store.derived import DERIVED_SUFFIX, DerivedBuild, SnapshotView
 from tillvaxtgraf.store.names import METADATA_GRAPH
 from tillvaxtgraf.store.snapshots import SnapshotDir
@@ -47,9 +48,9 @@ class LoadReport:
 
 
 def count_triples(store: ox.Store, graph: str) -> int:
-    result = store.query(sparql("count_graph"),
-                         substitutions={ox.Variable("g"): ox.NamedNode(graph)})
-    row = next(iter(result), None)  # no row at all for an empty graph
+    """The triples of one graph (a scan of it: about 30 s at 40 M triples)."""
+    text = bind_values(sparql("count_one_graph"), {"g": str(ox.NamedNode(graph))})
+    row = next(iter(store.query(text)), None)
     return int(row["n"].value) if row is not None else 0
 
 
