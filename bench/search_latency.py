@@ -8,6 +8,11 @@ sessions (``--client python``; on two cores that client competes with the server
 CPU, and its threads for their own GIL, so its latencies are partly its own). Prints
 p50/p95/max per endpoint as a Markdown table.
 
+The warm-up sends every distinct request once, so with the service's response cache on
+(its default) the timed requests are all answered from it: the figures of repeated
+searches. ``--no-cache`` turns the cache off, so that every request is searched, as a
+search asked for the first time is.
+
     python bench/search_latency.py --store /tmp/bench/store --projects 100000
 """
 
@@ -107,6 +112,16 @@ def main() -> None:
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--seconds", type=float, default=10.0,
                         help="seconds per endpoint with wrk")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: the service's own default)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per gunicorn worker (default: the service's own)")
+    parser.add_argument("--no-cache", action="store_true",
+                        help="serve with the response cache off (every request searched)")
+    parser.add_argument("--switch-interval", type=float, default=None,
+                        help="the server's GIL switch interval in seconds (experiments)")
+    parser.add_argument("--only", action="append", default=None,
+                        help="measure only this endpoint, e.g. /api/search (repeatable)")
     args = parser.parse_args()
     args.store.parent.mkdir(parents=True, exist_ok=True)
     ensure_store(args.store, args.projects, args.seed)
@@ -116,7 +131,18 @@ def main() -> None:
     env["TILLVAXTGRAF_STORE"] = str(args.store)
     env["TILLVAXTGRAF_LOG_LEVEL"] = "WARNING"
     env["TILLVAXTGRAF_RATE_LIMIT"] = "off"  # one client address sends everything here
-    server = subprocess.Popen([sys.executable, "-m", "tillvaxtgraf", "serve", "--host",
+    if args.no_cache:
+        env["TILLVAXTGRAF_RESULT_CACHE_BYTES"] = "0"
+    if args.workers:
+        env["TILLVAXTGRAF_WORKERS"] = str(args.workers)
+    if args.threads:
+        env["TILLVAXTGRAF_THREADS"] = str(args.threads)
+    command = [sys.executable, "-m", "tillvaxtgraf"]
+    if args.switch_interval:  # gunicorn's workers are forked and keep the interval
+        command = [sys.executable, "-c", "import runpy, sys; sys.setswitchinterval("
+                   f"{args.switch_interval}); sys.argv[0] = 'tillvaxtgraf'; "
+                   "runpy.run_module('tillvaxtgraf', run_name='__main__')"]
+    server = subprocess.Popen([*command, "serve", "--host",
                                "127.0.0.1", "--port", str(port)], env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -141,6 +167,8 @@ def main() -> None:
             a, b = rng.sample(ENTITIES, 2)
             plans["/api/connections"].append(
                 f"/api/connections?{urlencode({'from': a, 'to': b})}")
+        if args.only:
+            plans = {name: paths for name, paths in plans.items() if name in args.only}
         for paths in plans.values():  # warm up: every distinct request once
             run(base, sorted(set(paths)), args.concurrency, args.budget)
         triples = requests.get(base + "/-/graphs", headers={"Accept": "application/json"},
@@ -148,7 +176,8 @@ def main() -> None:
         total = sum(g.get("triples", 0) or 0 for g in triples.get("graphs", []))
         use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
         print(f"\n{args.projects:,} projects, {total:,} triples, concurrency "
-              f"{args.concurrency}, client {'wrk' if use_wrk else 'python threads'}\n")
+              f"{args.concurrency}, client {'wrk' if use_wrk else 'python threads'}, "
+              f"response cache {'off' if args.no_cache else 'on'}\n")
         print("| endpoint | requests | p50 ms | p95 ms | max ms | server CPU ms/request |")
         print("|---|---:|---:|---:|---:|---:|")
         for name, paths in plans.items():
