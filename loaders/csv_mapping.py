@@ -951,7 +951,11 @@ class _Engine:
             if rule.kind == "literal" and (rule.lang or rule.datatype is None
                                            or rule.datatype == XSD + "string"):
                 tail = ('"@' + rule.lang.lower() if rule.lang else '"') + " .\n"
-                code.line("    if needs_escape(text) is not None: text = _escaped(text)")
+                # Only '"', '\\' and control characters need escaping; testing for the two
+                # and for non-printable text is cheaper than the regular expression.
+                code.line(f"    if {chr(34)!r} in text or {chr(92)!r} in text or (not "
+                          "text.isprintable() and needs_escape(text) is not None): "
+                          "text = _escaped(text)")
                 code.line(f"    append(subject + {predicate + chr(34)!r} + text + {tail!r})")
             else:
                 make = code.constant(_object_maker(rule, self.mapping.decimal, column))

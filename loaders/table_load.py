@@ -128,18 +128,18 @@ class MappingRun:
     def _write_one(self, workdir: Path) -> Path:
         out = workdir / "mapped.nt"
         on_row = self.funding.add if self.funding is not None else None
-        batch: list[str] = []
+        batch: list[bytes] = []
         try:
-            with open(out, "w", encoding="utf-8") as fh:
+            with open(out, "wb") as fh:  # each row encoded on its own: see map_part
                 for chunk in csv_mapping.map_rows(self.mapping, self.subject_lines,
                                                   bad_rows=self.bad_rows, on_row=on_row,
                                                   sample=self.sample, progress=self.progress):
-                    batch.append(chunk)
+                    batch.append(chunk.encode("utf-8"))
                     if len(batch) >= 2000:
-                        fh.write("".join(batch))
+                        fh.write(b"".join(batch))
                         self.rows += len(batch)
                         batch.clear()
-                fh.write("".join(batch))
+                fh.write(b"".join(batch))
                 self.rows += len(batch)
         finally:
             if self.bad_rows is not None:
@@ -204,18 +204,20 @@ def map_part(mapping: csv_mapping.Mapping, part: tuple[int, int, int], out: Path
     subject_lines: dict[str, int] | None = {} if first else None
     unique: dict[str, dict[str, int]] = {}
     rows = 0
-    batch: list[str] = []
+    batch: list[bytes] = []
     try:
-        with open(out, "w", encoding="utf-8") as fh:
+        # Each row encoded on its own: most rows' text is Latin-1, and one wide character
+        # (an en dash) in a joined batch would make the whole batch a wider, slower string.
+        with open(out, "wb") as fh:
             for chunk in csv_mapping.map_rows(
                     mapping, subject_lines, on_row=funding.add if funding else None,
                     sample=sample, progress=False, part=part, unique=unique):
-                batch.append(chunk)
+                batch.append(chunk.encode("utf-8"))
                 if len(batch) >= 2000:
-                    fh.write("".join(batch))
+                    fh.write(b"".join(batch))
                     rows += len(batch)
                     batch.clear()
-            fh.write("".join(batch))
+            fh.write(b"".join(batch))
             rows += len(batch)
     except LoadError:  # bad rows, or a bad table: the one-process mapping reports it
         return None
