@@ -34,7 +34,12 @@ The summaries graph (see the ontology for the terms):
 * ``tg:ProjectListSummary`` per county and (sub-)priority a project serves: the projects
   (``tg:summaryProject``), so that "the projects of a sub-priority in a county" reads those
   projects only, not every project of the county or of the sub-priority. Only with a
-  ``sub_priority`` column in the mapping's ``[summaries.funding]``.
+  ``sub_priority`` column in the mapping's ``[summaries.funding]``. Each list comes in
+  chunks of ``CHUNK`` projects in the order of their start dates, each chunk with
+  ``tg:summaryFirstRank``, the rank by start date of its first project (1 + the projects
+  of the list that start earlier): a project among the first N of the list by start date
+  has rank at most N, so the catalog's row cap reads only the chunks that start at most
+  there (about N + ``CHUNK`` projects) instead of the whole list.
 
 Every project graph's own sums are kept in ``…/funding-summaries-by-graph`` (cells under
 ``id/funding-summary/by-graph/{graph key}/``), so that loading one project file again
@@ -66,6 +71,8 @@ DIMENSIONS = ("county", "source", "priority", "year")
 GROUPING_SETS = [dims for size in range(len(DIMENSIONS) + 1)
                  for dims in combinations(DIMENSIONS, size)]
 TOP = 100
+CHUNK = 100  # projects per chunk of a project list
+SCHEMA_START = "https://schema.org/startDate"
 CELLS = ID + "funding-summary/"
 BY_GRAPH = CELLS + "by-graph/"
 KEYS = ("project", "county", "priority", "year", "beneficiary", "sources", "granted")
@@ -111,8 +118,8 @@ class FundingAccumulator:
     beneficiaries: dict[tuple[str, str], Totals] = field(default_factory=dict)
     # partner IRI → counties of the projects it takes part in
     partners: dict[str, set[str]] = field(default_factory=dict)
-    # (county, sub-priority) → projects (slugs) that serve it there
-    lists: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    # (county, sub-priority) → (start date, project slug) of the projects that serve it there
+    lists: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict)
     # (organisation IRI, co-financier IRI) → granted amounts (all sources) and projects
     # the two co-finance together; both orders of each pair
     cofinancing: dict[tuple[str, str], Totals] = field(default_factory=dict)
@@ -185,7 +192,7 @@ class FundingAccumulator:
             projects = self.lists.get(key2)
             if projects is None:
                 projects = self.lists[key2] = []
-            projects.append(values.get(columns["project"], ""))
+            projects.append((values.get(columns["year"], ""), values.get(columns["project"], "")))
 
     def merge(self, other: FundingAccumulator) -> None:
         for key, totals in other.cells.items():
@@ -325,17 +332,37 @@ def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
             yield f"{subject} <{TG}grantedAmount> {_decimal(totals.granted)} .\n"
             yield f"{subject} <{TG}projectCount> {_integer(totals.projects)} .\n"
             yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
-    yield from _list_lines(f"{CELLS}project-list/", acc, typed=True)
+    for (county, sub_priority), projects in sorted(acc.lists.items()):
+        ranked = _by_start(projects)
+        ranks: list[int] = []  # 1 + the projects that start earlier
+        for index, (start, _) in enumerate(ranked):
+            ranks.append(ranks[-1] if index and ranked[index - 1][0] == start else index + 1)
+        for chunk in range(0, len(ranked), CHUNK):
+            subject = f"<{CELLS}project-list/{county}/{sub_priority}/{chunk // CHUNK + 1}>"
+            rank = ranks[chunk]
+            yield f"{subject} <{RDF}type> <{TG}ProjectListSummary> .\n"
+            yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
+            yield f"{subject} <{TG}summarySubPriority> <{ID}priority/{sub_priority}> .\n"
+            yield f"{subject} <{TG}summaryFirstRank> {_integer(rank)} .\n"
+            for _, project in ranked[chunk:chunk + CHUNK]:
+                yield f"{subject} <{TG}summaryProject> <{PROJECT}{project}> .\n"
 
 
-def _list_lines(base: str, acc: FundingAccumulator, typed: bool = False) -> Iterator[str]:
+def _by_start(projects: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(start, slug) once per project, by start date (then slug)."""
+    first: dict[str, str] = {}
+    for start, project in projects:
+        if project not in first or start < first[project]:
+            first[project] = start
+    return sorted((start, project) for project, start in first.items())
+
+
+def _list_lines(base: str, acc: FundingAccumulator) -> Iterator[str]:
     for (county, sub_priority), projects in sorted(acc.lists.items()):
         subject = f"<{base}{county}/{sub_priority}>"
-        if typed:
-            yield f"{subject} <{RDF}type> <{TG}ProjectListSummary> .\n"
         yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
         yield f"{subject} <{TG}summarySubPriority> <{ID}priority/{sub_priority}> .\n"
-        for project in sorted(set(projects)):
+        for project in sorted({project for _, project in projects}):
             yield f"{subject} <{TG}summaryProject> <{PROJECT}{project}> .\n"
 
 
@@ -412,9 +439,16 @@ def read_partials(store: ox.Store, keys: set[str]) -> dict[str, FundingAccumulat
         elif kind == "list":
             key2 = (dims["county"], values[TG + "summarySubPriority"][0].removeprefix(
                 ID + "priority/"))
+            # The partials list the projects only; their start dates are in their triples.
             acc.lists.setdefault(key2, []).extend(
-                p.removeprefix(PROJECT) for p in values[TG + "summaryProject"])
+                (_start(store, p), p.removeprefix(PROJECT)) for p in values[TG + "summaryProject"])
     return found
+
+
+def _start(store: ox.Store, project: str) -> str:
+    quad = next(store.quads_for_pattern(ox.NamedNode(project), ox.NamedNode(SCHEMA_START),
+                                        None, None), None)
+    return quad.object.value if quad is not None else ""
 
 
 # --------------------------------------------------------------------------- the graph

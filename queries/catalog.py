@@ -150,13 +150,15 @@ ROW_CAP_MARKER = re.compile(r"^([ \t]*)# row cap\b.*$", re.MULTILINE)
 
 @dataclass
 class RowCap:
-    """``#+ row_cap: {variable: order, unless: [county, …]}``: ``?order`` numbers the rows
-    of the answer 1, 2, 3, … in the answer's order whenever none of the ``unless``
-    parameters is given. The catalog then writes ``FILTER(?order <= cap)`` (its row cap
-    plus one, a number of its own, never a caller's value) on the query's ``# row cap``
-    line, so the engine reads no row past the cap: with ORDER BY it would otherwise work out
-    every row of the answer before sorting, and a substituted value is not pushed down
-    into the patterns as a constant is (the filter would come after all the lookups)."""
+    """``#+ row_cap: {variable: order, unless: [county, …]}``: whenever none of the
+    ``unless`` parameters is given, every row among the first N rows of the answer (in its
+    ORDER BY) has ``?order <= N``, for any N (as when ``?order`` numbers the rows 1, 2, 3,
+    …). The catalog then writes ``FILTER(?order <= cap)`` (its row cap plus one, a number of
+    its own, never a caller's value) on the query's ``# row cap`` line, so the engine reads
+    no row past the cap and the answer keeps its first rows: with ORDER BY it would
+    otherwise work out every row of the answer before sorting, and a substituted value is
+    not pushed down into the patterns as a constant is (the filter would come after all
+    the lookups)."""
 
     variable: str
     unless: list[str] = field(default_factory=list)

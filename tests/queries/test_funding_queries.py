@@ -4,7 +4,8 @@ with the raw triples.
 ``small``: the bundled data plus the hand-written table tests/loaders/data/projects-small.csv
 (four projects), whose sums are written out below from the table. ``generated``: 400
 generated projects in two project graphs, where every summary must equal a GROUP BY over
-the raw project triples.
+the raw project triples (project lists in chunks of 2, so that the short lists of 400
+projects come in several chunks).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pyoxigraph as ox
 import pytest
 
 from tillvaxtgraf.data import data_dir
+from tillvaxtgraf.loaders import funding_summaries
 from tillvaxtgraf.loaders.load import load_sources
 from tillvaxtgraf.loaders.sources import csv_source
 from tillvaxtgraf.queries.catalog import load_catalog, run_named
@@ -183,8 +185,8 @@ def test_regions_whose_projects_share_partners(small) -> None:
 
 
 @pytest.fixture(scope="module")
-def generated(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory,
-              copy_store) -> Iterator[ox.Store]:
+def generated_dir(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory,
+                  copy_store) -> Path:
     sys.path.insert(0, str(REPO / "bench"))
     try:
         import generate_projects
@@ -201,10 +203,17 @@ def generated(bundled_store_path: Path, tmp_path_factory: pytest.TempPathFactory
         table = folder / f"{name}.csv"
         table.write_text(header + "".join(part), encoding="utf-8")
         tables.append(csv_source(MAPPING, table))
-    load_sources(path, tables, progress=False)
-    snapshot = SnapshotDir(path).current()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(funding_summaries, "CHUNK", 2)
+        load_sources(path, tables, progress=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def generated(generated_dir: Path) -> ox.Store:
+    snapshot = SnapshotDir(generated_dir).current()
     assert snapshot is not None
-    yield ox.Store.read_only(str(snapshot.path))
+    return ox.Store.read_only(str(snapshot.path))
 
 
 PREFIXES = """PREFIX tg: <https://w3id.org/tillvaxtgraf/ontology#>
@@ -356,3 +365,53 @@ def test_projects_of_a_sub_priority_are_those_of_the_raw_triples(generated, coun
         assert sorted(got) == expected and len(got) == len(set(got))
         found += len(got)
     assert found
+
+
+def test_project_lists_come_in_chunks_by_start_date(generated) -> None:
+    raw = PREFIXES + """SELECT ?county ?sub ?project ?start WHERE {
+      ?project tg:runsInCounty ?county ; tg:servesPriority ?sub ; schema:startDate ?start }"""
+    lists: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for r in generated.query(raw, use_default_graph_as_union=True):
+        lists.setdefault((r["county"].value, r["sub"].value), []).append(
+            (r["start"].value, r["project"].value))
+    chunks = PREFIXES + """SELECT ?list ?county ?sub ?first ?project WHERE {
+      ?list a tg:ProjectListSummary ; tg:summaryCounty ?county ; tg:summarySubPriority ?sub ;
+        tg:summaryFirstRank ?first ; tg:summaryProject ?project }"""
+    got: dict[str, tuple[tuple[str, str], int, set[str]]] = {}
+    for r in generated.query(chunks, use_default_graph_as_union=True):
+        key = (r["county"].value, r["sub"].value)
+        got.setdefault(r["list"].value, (key, int(r["first"].value), set()))[2].add(
+            r["project"].value)
+    assert {key for key, _, _ in got.values()} == set(lists)
+    assert max(len(projects) for _, _, projects in got.values()) == 2
+    for key, first, projects in got.values():
+        starts = dict((p, s) for s, p in lists[key])
+        earliest = min(starts[p] for p in projects)
+        # 1 + the projects of the list that start earlier; every project of the chunk
+        # starts no earlier than the first and no later than the next chunk's.
+        assert first == 1 + sum(1 for s, _ in lists[key] if s < earliest)
+    for key, members in lists.items():
+        parts = sorted((first, projects) for k, first, projects in got.values() if k == key)
+        assert set().union(*(p for _, p in parts)) == {p for _, p in members}
+        ordered = [min(s for s, p in members if p in part) for _, part in parts]
+        assert ordered == sorted(ordered)
+
+
+@pytest.mark.parametrize("county", [C24, None])
+def test_the_row_cap_keeps_the_first_projects_of_a_sub_priority(generated_dir, county
+                                                                ) -> None:
+    store = EmbeddedStore(generated_dir)
+    longest = 0
+    try:
+        for priority in (INNOVATION, KOMPETENS, ID + "priority/kapitalforsorjning"):
+            values = {"priority": priority, **({"county": county} if county else {})}
+            whole = run_named(store, CATALOG["sub_priority_projects"], values, max_rows=0)
+            longest = max(longest, len(whole.rows))
+            for cap in (1, 2, 3, 5, 8, 13):
+                capped = run_named(store, CATALOG["sub_priority_projects"], values,
+                                   max_rows=cap)
+                assert capped.rows == whole.rows[:cap], (values, cap)
+                assert capped.truncated == (cap < len(whole.rows))
+    finally:
+        store.close()
+    assert longest > (3 if county else 13)  # cut inside the answer, past several chunks
