@@ -28,6 +28,7 @@ from tillvaxtgraf.store.names import METADATA_GRAPH
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "search.sqlite"
+STAGING_SUFFIX = ".staging"  # the gathered facts, beside the index while it is built
 # Parsing deeply nested JSON-LD or RDF/XML recurses; the loader caps nesting, this
 # thread's stack leaves room for the cap (threads get 8 MiB otherwise).
 THREAD_STACK = 256 * 1024 * 1024
@@ -53,9 +54,14 @@ def gather(facts: IndexFacts, store: Store, graphs: list[str | None]) -> None:
 @register_derived_builder("search")
 def build_search_index(store: Store, target_dir: Path) -> None:
     """Build ``search.sqlite`` in ``target_dir`` from what ``store`` holds."""
-    facts = IndexFacts()
-    gather(facts, store, indexed_graphs(store))
-    build_index(facts, Path(target_dir) / INDEX_FILE, store.version())
+    target = Path(target_dir) / INDEX_FILE
+    facts = IndexFacts(target.with_name(INDEX_FILE + STAGING_SUFFIX))
+    try:
+        gather(facts, store, indexed_graphs(store))
+    except BaseException:
+        facts.discard()
+        raise
+    build_index(facts, target, store.version())
 
 
 class SearchFeed(Feed):
@@ -94,8 +100,10 @@ class SearchFeed(Feed):
         self.thread.join()
 
     def _run(self) -> None:
-        facts = IndexFacts(self.cancelled)
+        facts: IndexFacts | None = None
         try:
+            facts = IndexFacts(self.target.with_name(INDEX_FILE + STAGING_SUFFIX),
+                               self.cancelled)
             while (item := self.todo.get()) is not None:
                 if item[0] == "file":
                     read = facts.add_file(item[1], item[2])
@@ -108,6 +116,9 @@ class SearchFeed(Feed):
             pass
         except BaseException as exc:  # handed to the loader by wait()
             self.error = exc
+        finally:
+            if facts is not None:
+                facts.discard()
 
 
 register_derived_feed("search", SearchFeed)

@@ -6,18 +6,25 @@ time), or the graphs of a store (``reindex``, the remote backend, graphs a load 
 Reading statements once and sorting them here replaces six SPARQL queries over the whole
 store, whose term decoding cost more than the bulk load itself.
 
+What is gathered goes to a SQLite staging file beside the index as it is read (links,
+types, names, descriptions, the IRIs' numbers), in batches: the memory it takes does not
+grow with the data, which matters because the gathering runs beside pyoxigraph's bulk
+loader, at its busiest (bench/README.md, "Projects and funding"). Only the vocabulary
+(classes, properties and their labels) stays in Python. ``search/build.py`` aggregates
+the staged facts inside SQLite.
+
 The metadata graph (provenance of loads) is not the domain and is never gathered: it
 would change the index on every load.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 import threading
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
-from sys import intern
 
 import pyoxigraph as ox
 
@@ -58,6 +65,27 @@ _NAMED, _LITERAL = ox.NamedNode, ox.Literal
 # Importance counts the links to an entity only for data of at most this many named
 # entities (curated data); for millions of generated projects the kind alone weighs one.
 DEGREE_LIMIT_ENTITIES = 20_000
+# The IRIs numbered in Python at a time; then their numbers go to the staging file and
+# numbering starts afresh (an IRI met again later gets a second number, which the build
+# maps to its first). About 25 MB at most.
+NUMBERED_IN_MEMORY = 1 << 17
+# SQLite's page cache for the staging file, in KiB: while gathering (rows are appended)
+# and while the build numbers and joins the staged rows.
+GATHER_CACHE_KIB = 8_192
+STAGING_CACHE_KIB = 65_536
+
+# Rows written by one INSERT: one statement for many rows costs a third of executemany's
+# one per row.
+ROWS_PER_INSERT = 200
+
+STAGING_SCHEMA = """
+CREATE TABLE seen (gid INTEGER PRIMARY KEY, iri TEXT NOT NULL);
+CREATE TABLE link (s INTEGER NOT NULL, p INTEGER NOT NULL, o INTEGER NOT NULL);
+CREATE TABLE typed (s INTEGER NOT NULL, o INTEGER NOT NULL);
+CREATE TABLE name (s INTEGER NOT NULL, p INTEGER NOT NULL, text TEXT NOT NULL,
+                   lang TEXT NOT NULL);
+CREATE TABLE description (s INTEGER NOT NULL, text TEXT NOT NULL, lang TEXT NOT NULL);
+"""
 
 
 # What a predicate's statements are besides links (IndexFacts._rule).
@@ -68,22 +96,54 @@ class Cancelled(Exception):
     """Gathering was stopped because the load it served failed."""
 
 
+def insert_flat(db: sqlite3.Connection, table: str, width: int, values: list) -> None:
+    """Insert into ``table`` the rows of ``width`` columns laid end to end in ``values``."""
+    step = ROWS_PER_INSERT * width
+    whole = len(values) - len(values) % step
+    row = "(" + ",".join("?" * width) + ")"
+    if whole:
+        many = f"INSERT INTO {table} VALUES " + ",".join([row] * ROWS_PER_INSERT)  # noqa: S608
+        for start in range(0, whole, step):
+            db.execute(many, values[start:start + step])
+    if whole < len(values):
+        rest = values[whole:]
+        db.execute(f"INSERT INTO {table} VALUES "  # noqa: S608
+                   + ",".join([row] * (len(rest) // width)), rest)
+
+
+def open_staging(path: Path) -> sqlite3.Connection:
+    """A fresh staging file: written by one thread, read once by the build, then deleted
+    (no journal, no fsync); sorts spill to temporary files rather than to memory."""
+    path.unlink(missing_ok=True)
+    db = sqlite3.connect(path)
+    db.executescript(f"PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+                     f"PRAGMA cache_size = -{GATHER_CACHE_KIB}; PRAGMA temp_store = FILE;")
+    return db
+
+
 class IndexFacts:
-    """Statements sorted into what the index builder reads; terms kept as plain strings.
+    """Statements sorted into what the index builder reads, staged in SQLite.
 
-    IRIs are numbered as they are first met and links kept as three arrays of those
-    numbers: a million links take 24 MB, not the 200 MB of tuples of strings.
-    """
+    IRIs are numbered as they are first met (``seen``: number and IRI) and links, types,
+    names and descriptions staged with those numbers, every 65 536 statements. Predicates
+    are few: numbered in Python (``predicates``)."""
 
-    def __init__(self, cancel: threading.Event | None = None) -> None:
+    def __init__(self, staging: Path, cancel: threading.Event | None = None) -> None:
         self.cancel = cancel
+        self.path = Path(staging)
+        self.db: sqlite3.Connection | None = open_staging(self.path)
+        self.db.executescript(STAGING_SCHEMA)
         self.number: dict[str, int] = {}
-        self.iris: list[str] = []
-        self.link_s, self.link_p, self.link_o = array("i"), array("i"), array("i")
-        # (entity, predicate, text, lang) of every name; labels of vocabulary terms apart
-        self.names: list[tuple[str, str, str, str]] = []
+        self.base = 0  # the first number of this round of ``number``
+        self.predicates: list[str] = []
+        # Rows to stage, their values end to end: (subject, predicate, object) links,
+        # (subject, class) types, (entity, predicate number, text, lang) names and
+        # (entity, text, lang) descriptions. Labels of vocabulary terms apart.
+        self.links: list[int] = []
+        self.typed: list[int] = []
+        self.names: list[int | str] = []
         self.vocabulary_labels: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        self.descriptions: list[tuple[str, str, str]] = []
+        self.descriptions: list[int | str] = []
         self.classes: set[str] = set()
         self.subclass: dict[str, set[str]] = defaultdict(set)
         self.properties: set[str] = set()
@@ -92,25 +152,64 @@ class IndexFacts:
         # there are few named entities (curated data); counted until there are more.
         self.degree: Counter[str] | None = Counter()
         self.named: set[str] | None = set()
-        self.rules: dict[str, tuple[int, int]] = {}
+        self.rules: dict[str, tuple[int, int, int]] = {}
 
     def _id(self, iri: str) -> int:
-        found = self.number.get(iri)
+        number = self.number
+        found = number.get(iri)
         if found is None:
-            found = self.number[iri] = len(self.iris)
-            self.iris.append(iri)
+            found = number[iri] = self.base + len(number)
         return found
 
-    def _rule(self, predicate: str) -> tuple[int, int]:
-        """What a predicate's statements give: its link number (-1: not a link) and which
-        of the special cases it is."""
+    def _rule(self, predicate: str) -> tuple[int, int, int]:
+        """What a predicate's statements give: its link number (-1: not a link), which
+        of the special cases it is, and its number."""
         special = {RDF_TYPE: _TYPE, RDFS + "subClassOf": _SUBCLASS,
                    OWL + "inverseOf": _INVERSE}.get(predicate, _PLAIN)
         if predicate in NAME_WEIGHT:
             special = _NAME
         elif predicate in DESCRIPTION:
             special = _DESCRIPTION
-        return (-1 if predicate in NOT_LINKS else self._id(predicate)), special
+        number = len(self.predicates)
+        self.predicates.append(predicate)
+        return (-1 if predicate in NOT_LINKS else number), special, number
+
+    def flush(self) -> None:
+        """Write the staged rows gathered so far; the IRIs' numbers once there are many."""
+        db = self.db
+        if db is None:
+            raise RuntimeError("the gathered facts were already handed to the build")
+        for table, width, values in (("link", 3, self.links), ("typed", 2, self.typed),
+                                     ("name", 4, self.names),
+                                     ("description", 3, self.descriptions)):
+            if values:
+                insert_flat(db, table, width, values)
+                values.clear()
+        if len(self.number) >= NUMBERED_IN_MEMORY:
+            self._flush_numbers()
+
+    def _flush_numbers(self) -> None:
+        if self.number and self.db is not None:
+            insert_flat(self.db, "seen", 2,
+                        [value for iri, g in self.number.items() for value in (g, iri)])
+            self.base += len(self.number)
+            self.number = {}
+
+    def finish(self) -> sqlite3.Connection:
+        """Everything staged; the staging connection, which the build takes over."""
+        self.flush()
+        self._flush_numbers()
+        db, self.db = self.db, None
+        db.commit()
+        return db
+
+    def discard(self) -> None:
+        """Close and delete the staging file (after the build, or when it failed)."""
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+            self.db = None
+        self.path.unlink(missing_ok=True)
 
     def add(self, quads: Iterable[ox.Quad | ox.Triple], origin: str = "") -> int:
         """Sort ``quads`` into the facts; ``origin`` keeps blank nodes of different
@@ -119,18 +218,21 @@ class IndexFacts:
         The loop runs once per statement of every load (millions): each predicate's rule
         is worked out once, and a statement is looked at no more than its rule needs."""
         names, descriptions, degree = self.names, self.descriptions, self.degree
-        link_s, link_p, link_o, ident = self.link_s, self.link_p, self.link_o, self._id
-        rules, rule_of, cancel = self.rules, self._rule, self.cancel
+        add_link, add_type, add_name = self.links.extend, self.typed.extend, names.extend
+        add_description = descriptions.extend
+        rules, rule_of, cancel, ident = self.rules, self._rule, self.cancel, self._id
         count = 0
         for count, quad in enumerate(quads, start=1):
-            if cancel is not None and not count & 0xFFFF and cancel.is_set():
-                raise Cancelled
+            if not count & 0xFFFF:
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled
+                self.flush()
             o = quad.object
             p = quad.predicate.value
             rule = rules.get(p)
             if rule is None:
                 rule = rules[p] = rule_of(p)
-            link, special = rule
+            link, special, predicate = rule
             o_type = type(o)
             if o_type is _NAMED:
                 o_iri = o.value
@@ -139,18 +241,20 @@ class IndexFacts:
                 s = quad.subject
                 if type(s) is _NAMED:
                     s_iri = s.value
-                    if link >= 0:
-                        link_s.append(ident(s_iri))
-                        link_p.append(link)
-                        link_o.append(ident(o_iri))
                     if special is _PLAIN:
+                        if link >= 0:
+                            add_link((ident(s_iri), link, ident(o_iri)))
                         continue
                     if special is _TYPE:
+                        add_type((ident(s_iri), ident(o_iri)))
                         if o_iri == OWL + "Class":
                             self.classes.add(s_iri)
                         elif o_iri in PROPERTY_KINDS:
                             self.properties.add(s_iri)
-                    elif special is _SUBCLASS:
+                        continue
+                    if link >= 0:
+                        add_link((ident(s_iri), link, ident(o_iri)))
+                    if special is _SUBCLASS:
                         self.subclass[s_iri].add(o_iri)
                     elif special is _INVERSE:
                         self.inverses[s_iri].add(o_iri)
@@ -162,14 +266,14 @@ class IndexFacts:
                 s = quad.subject
                 if type(s) is not _NAMED:
                     continue
-                s_iri = intern(s.value)  # one string for an IRI, however often met
+                s_iri = s.value
                 if special is _DESCRIPTION:
-                    descriptions.append((s_iri, o.value, intern(o.language or "")))
+                    add_description((ident(s_iri), o.value, o.language or ""))
                 elif s_iri.startswith(NOT_SEARCHED):
                     if p in PROPERTY_LABELS:
                         self.vocabulary_labels[s_iri].append((o.value, o.language or ""))
                 else:
-                    names.append((s_iri, intern(p), o.value, intern(o.language or "")))
+                    add_name((ident(s_iri), predicate, o.value, o.language or ""))
                     if degree is not None:
                         named = self.named
                         named.add(s_iri)
@@ -177,6 +281,7 @@ class IndexFacts:
                             self.degree = self.named = degree = None
             elif special is _SUBCLASS:
                 self.subclass[_node(quad.subject, origin)].add(_node(o, origin))
+        self.flush()
         return count
 
     def add_file(self, path: str | Path, rdf_format: ox.RdfFormat) -> int:
@@ -196,12 +301,14 @@ class IndexFacts:
             tree[cls] = {node for node in seen if not node.startswith("_:")}
         return tree
 
-    def property_labels(self) -> list[tuple[str, str, str, str]]:
-        """(property, label, lang, inverse) for every typed property with a label."""
+    def property_labels(self, named_labels: Iterable[tuple[str, str, str]]
+                        ) -> list[tuple[str, str, str, str]]:
+        """(property, label, lang, inverse) for every typed property with a label, from
+        the staged names ``named_labels`` (property, text, lang; in the order read) or
+        else the labels of vocabulary terms."""
         labels: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for iri, predicate, text, lang in self.names:
-            if predicate in PROPERTY_LABELS and iri in self.properties:
-                labels[iri].append((text, lang))
+        for iri, text, lang in named_labels:
+            labels[iri].append((text, lang))
         rows = []
         for prop in sorted(self.properties):
             found = labels.get(prop) or self.vocabulary_labels.get(prop, ())
