@@ -5,8 +5,8 @@ request, the hop to a query worker, the framework) than in the engine or the ind
 clients repeat such requests (linked-data clients their lookups, people the popular
 searches and the prefixes they type). Exact, because a published snapshot is never
 written, and its search index neither: the key holds the store's snapshot id and every
-part of the request that shapes the answer's bytes or headers (method class, the raw
-query string, the body and its type, ``Accept``, ``Accept-Language``, and the scheme,
+part of the request that shapes the answer's bytes or headers (method class, the path,
+the raw query string, the body and its type, ``Accept``, ``Accept-Language``, and the scheme,
 host and script root that relative IRIs resolve against). Settings (row limit, CORS) are
 fixed per app, and the cache belongs to one app. Only answers that arrive whole and
 small are kept: a streamed body is collected while it streams and dropped as soon as it
@@ -111,6 +111,7 @@ def request_key(cache: ResultCache, request: Request, snapshot: str | None) -> K
     return (
         snapshot,
         "POST" if method == "POST" else "GET",
+        environ.get("PATH_INFO", ""),
         environ.get("QUERY_STRING", ""),
         environ.get("CONTENT_TYPE", ""),
         body.decode("latin-1"),

@@ -191,6 +191,17 @@ SEARCHES = [
 ]
 
 
+def test_answers_of_different_paths_never_share_an_entry(cached_app: Flask) -> None:
+    """The same query string on two endpoints: each keeps its own answer."""
+    client = cached_app.test_client()
+    html = {"Accept": "text/html"}
+    for _ in range(2):
+        suggest = client.get("/api/suggest", headers=html)
+        editor = client.get("/sparql", headers=html)
+        assert suggest.json == {"query": "", "suggestions": []}
+        assert editor.status_code == 200 and editor.mimetype == "text/html"
+
+
 def test_search_answers_are_kept_per_snapshot(cached_app: Flask, small_store: Path,
                                               tmp_path: Path) -> None:
     client = cached_app.test_client()
