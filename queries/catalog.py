@@ -353,10 +353,10 @@ def run_named(store: Store, query: NamedQuery, values: dict[str, Any], *,
     text = query.prepared(bound)
     if query.form == "ASK":
         return QueryAnswer([], [], False, store.ask(text, bound, timeout=timeout))
-    if query.row_cap is not None and max_rows > 0 and query.row_cap.applies(bound, query):
-        text = ROW_CAP_MARKER.sub(
-            lambda m: f"{m.group(1)}FILTER(?{query.row_cap.variable} <= {int(max_rows) + 1})",
-            text, count=1)
+    row_cap = query.row_cap
+    if row_cap is not None and max_rows > 0 and row_cap.applies(bound, query):
+        cut = f"FILTER(?{row_cap.variable} <= {int(max_rows) + 1})"
+        text = ROW_CAP_MARKER.sub(lambda m: m.group(1) + cut, text, count=1)
     capped = with_row_limit(text, inspect(text), max_rows + 1) if max_rows > 0 else text
     columns, rows = store.select(capped, bound, timeout=timeout)
     hidden = set(bound)
