@@ -150,8 +150,19 @@ class Store(ABC):
                                substitutions=dict(bindings or {}))
         data = json.loads(self.query(request, "json", timeout).read())
         variables = data["head"].get("vars", [])
+        # Answers repeat their terms (a county's IRI and label on every row of it), and a
+        # Term is immutable: each distinct term is built once per answer.
+        terms: dict[tuple, Term] = {}
+
+        def term(value: dict) -> Term:
+            key = (value["type"], value["value"], value.get("xml:lang"), value.get("datatype"))
+            found = terms.get(key)
+            if found is None:
+                found = terms[key] = Term.from_json(value)
+            return found
+
         rows = [
-            {name: Term.from_json(value) for name, value in binding.items()}
+            {name: term(value) for name, value in binding.items()}
             for binding in data.get("results", {}).get("bindings", [])
         ]
         return variables, rows
