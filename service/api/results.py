@@ -18,16 +18,21 @@ ANSWER_TYPES = {
 }
 
 
+XSD_INTEGER = XSD + "integer"
+XSD_BOOLEAN = XSD + "boolean"
+
+
 def plain(term: Term | None) -> Any:
     """A term as a plain JSON value: integers as numbers, everything else as text."""
     if term is None:
         return None
-    if term.is_literal and term.datatype == XSD + "integer":
+    datatype = term.datatype  # literals only: IRIs and blank nodes have none
+    if datatype == XSD_INTEGER:
         try:
             return int(term.value)
         except ValueError:
             return term.value
-    if term.is_literal and term.datatype == XSD + "boolean":
+    if datatype == XSD_BOOLEAN:
         return term.value in ("true", "1")
     return term.value
 
