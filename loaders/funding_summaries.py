@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import combinations
@@ -282,6 +282,19 @@ def _local(iri: str) -> str:
     return iri.removeprefix(ID).replace("/", "-")
 
 
+
+def _ranked(pairs: Iterable[tuple[tuple[str, str], Totals]],
+            order: Callable[[tuple[str, Totals]], Any]
+            ) -> Iterator[tuple[str, int, str, Totals]]:
+    """(group, rank, member, totals) of ((group, member), totals) pairs: groups in order,
+    each group's members ranked from 1 by ``order`` of (member, totals)."""
+    groups: dict[str, list[tuple[str, Totals]]] = {}
+    for (group, member), totals in pairs:
+        groups.setdefault(group, []).append((member, totals))
+    for group in sorted(groups):
+        for rank, (member, totals) in enumerate(sorted(groups[group], key=order), start=1):
+            yield group, rank, member, totals
+
 def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
     """The summaries graph, for the sums of all project graphs together."""
     order, previous = 0, None
@@ -298,40 +311,34 @@ def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
             elif dim != "year":
                 yield f"{subject} <{_DIMENSION_PREDICATE[dim]}> <{TOTAL}> .\n"
         yield from _measures(subject, totals)
-    by_county: dict[str, list[tuple[str, Totals]]] = {}
-    for (beneficiary, county), totals in acc.beneficiaries.items():
-        by_county.setdefault(county, []).append((beneficiary, totals))
-    for county in sorted(by_county):
-        ranked = sorted(by_county[county], key=lambda bt: (-bt[1].granted, bt[0]))
-        for rank, (beneficiary, totals) in enumerate(ranked, start=1):
-            subject = f"<{CELLS}beneficiary/{county}/{_local(beneficiary)}>"
-            yield f"{subject} <{RDF}type> <{TG}BeneficiarySummary> .\n"
-            yield f"{subject} <{TG}summaryBeneficiary> <{beneficiary}> .\n"
-            yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
-            yield from _measures(subject, totals)
-            if rank <= TOP:
-                yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
-                yield f"{subject} <{TG}rankedInCounty> <{ID}county/{county}> .\n"
+    beneficiaries = (((county, beneficiary), totals)
+                     for (beneficiary, county), totals in acc.beneficiaries.items())
+    for county, rank, beneficiary, totals in _ranked(
+            beneficiaries, lambda bt: (-bt[1].granted, bt[0])):
+        subject = f"<{CELLS}beneficiary/{county}/{_local(beneficiary)}>"
+        yield f"{subject} <{RDF}type> <{TG}BeneficiarySummary> .\n"
+        yield f"{subject} <{TG}summaryBeneficiary> <{beneficiary}> .\n"
+        yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
+        yield from _measures(subject, totals)
+        if rank <= TOP:
+            yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
+            yield f"{subject} <{TG}rankedInCounty> <{ID}county/{county}> .\n"
     for (first, second), count in sorted(acc.shared_partners().items()):
         subject = f"<{CELLS}shared-partners/{first}/{second}>"
         yield f"{subject} <{RDF}type> <{TG}SharedPartnersSummary> .\n"
         yield f"{subject} <{TG}summaryCounty> <{ID}county/{first}> .\n"
         yield f"{subject} <{TG}summaryCounty> <{ID}county/{second}> .\n"
         yield f"{subject} <{TG}sharedPartnerCount> {_integer(count)} .\n"
-    by_organisation: dict[str, list[tuple[str, Totals]]] = {}
-    for (organisation, other), totals in acc.cofinancing.items():
-        by_organisation.setdefault(organisation, []).append((other, totals))
-    for organisation in sorted(by_organisation):
-        # The order of the catalog's answer: most projects first, then by IRI.
-        ranked = sorted(by_organisation[organisation], key=lambda ot: (-ot[1].projects, ot[0]))
-        for rank, (other, totals) in enumerate(ranked, start=1):
-            subject = f"<{CELLS}cofinancing/{_local(organisation)}/{_local(other)}>"
-            yield f"{subject} <{RDF}type> <{TG}CofinancingSummary> .\n"
-            yield f"{subject} <{TG}summaryOrganisation> <{organisation}> .\n"
-            yield f"{subject} <{TG}summaryCofinancier> <{other}> .\n"
-            yield f"{subject} <{TG}grantedAmount> {_decimal(totals.granted)} .\n"
-            yield f"{subject} <{TG}projectCount> {_integer(totals.projects)} .\n"
-            yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
+    # The order of the catalog's answer: most projects first, then by IRI.
+    for organisation, rank, other, totals in _ranked(
+            acc.cofinancing.items(), lambda ot: (-ot[1].projects, ot[0])):
+        subject = f"<{CELLS}cofinancing/{_local(organisation)}/{_local(other)}>"
+        yield f"{subject} <{RDF}type> <{TG}CofinancingSummary> .\n"
+        yield f"{subject} <{TG}summaryOrganisation> <{organisation}> .\n"
+        yield f"{subject} <{TG}summaryCofinancier> <{other}> .\n"
+        yield f"{subject} <{TG}grantedAmount> {_decimal(totals.granted)} .\n"
+        yield f"{subject} <{TG}projectCount> {_integer(totals.projects)} .\n"
+        yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
     for (county, sub_priority), projects in sorted(acc.lists.items()):
         ranked = _by_start(projects)
         ranks: list[int] = []  # 1 + the projects that start earlier
