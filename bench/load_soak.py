@@ -64,6 +64,8 @@ from pathlib import Path
 from harness import (
     ID,
     LiveServer,
+    Term,
+    bench_query,
     cpu_ticks,
     ensure_store,
     percentile,
@@ -78,8 +80,6 @@ from tillvaxtgraf.settings import SETTINGS_BY_NAME
 
 MIX = {"search": 20, "suggest": 25, "page-html": 15, "page-turtle": 8, "named-query": 12,
        "sparql-lookup": 10, "sparql-join": 5, "connections": 5}
-PREFIXES = ("PREFIX tg: <https://w3id.org/tillvaxtgraf/ontology#>\n"
-            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n")
 # The requests a person waits on page by page; named queries and connections are the
 # analytic ones (seconds of work at 100 000 projects for some), reported with and without.
 INTERACTIVE = ("search", "suggest", "page-html", "page-turtle", "sparql-lookup",
@@ -146,9 +146,8 @@ def screen(port: int, requests: list[Request], bound_ms: float) -> tuple[
 def build_plan(port: int, seed: int) -> dict[str, list[Request]]:
     """Every kind's requests, drawn once from the store's own projects and organisations."""
     rng = random.Random(seed)
-    projects = select_column(port, PREFIXES + "SELECT ?p WHERE { ?p a tg:Project }")
-    organisations = select_column(
-        port, PREFIXES + "SELECT DISTINCT ?o WHERE { ?p tg:beneficiary ?o }")
+    projects = select_column(port, bench_query("soak_projects"))
+    organisations = select_column(port, bench_query("soak_beneficiaries"))
     if not projects or not organisations:
         raise SystemExit("the store holds no generated projects: load some first")
     projects = rng.sample(projects, min(2000, len(projects)))
@@ -185,13 +184,10 @@ def build_plan(port: int, seed: int) -> dict[str, list[Request]]:
         "page-html": [Request(page(iri), "text/html") for iri in resources],
         "page-turtle": [Request(page(iri), "text/turtle") for iri in resources],
         "named-query": named,
-        "sparql-lookup": [Request(sparql_path(f"SELECT ?p ?o WHERE {{ <{p}> ?p ?o }}"),
+        "sparql-lookup": [Request(sparql_path(bench_query("lookup", project=Term.iri(p))),
                                   SPARQL_JSON) for p in projects],
-        "sparql-join": [Request(sparql_path(
-            PREFIXES + "SELECT ?project ?name ?countyName WHERE { "
-            f"?project tg:beneficiary <{o}> ; skos:prefLabel ?name ; tg:runsInCounty ?c . "
-            '?c skos:prefLabel ?countyName FILTER(lang(?name) = "sv" && '
-            'lang(?countyName) = "sv") } LIMIT 100'), SPARQL_JSON) for o in organisations],
+        "sparql-join": [Request(sparql_path(bench_query("soak_join", org=Term.iri(o))),
+                                SPARQL_JSON) for o in organisations],
         "connections": connections,
     }
 
