@@ -25,6 +25,8 @@ from functools import wraps
 
 from flask import Flask, Request, Response, current_app, request
 
+from tillvaxtgraf.service.extension import get_store
+
 MAX_ENTRY_BYTES = 64 * 1024
 # What an entry costs beyond its body and key text: the tuple, the headers, the dict slot.
 ENTRY_OVERHEAD = 512
@@ -177,6 +179,16 @@ def cache_of(app: Flask) -> ResultCache:
     return app.extensions[EXTENSION]
 
 
+def look_up() -> tuple[Key | None, Response | None]:
+    """The current request's key (None: not to be kept) and its kept answer, if any."""
+    cache = cache_of(current_app)
+    if not cache.enabled:
+        return None, None
+    key = request_key(cache, request, get_store().snapshot_id())
+    entry = cache.get(key) if key is not None else None
+    return key, None if entry is None else cached_response(entry)
+
+
 def kept_while_unchanged(fresh: Callable[[], bool]) -> Callable[[Callable[..., Response]],
                                                                 Callable[..., Response]]:
     """Keep a view's small whole 200 answers per snapshot and request.
@@ -189,19 +201,14 @@ def kept_while_unchanged(fresh: Callable[[], bool]) -> Callable[[Callable[..., R
     def decorate(view: Callable[..., Response]) -> Callable[..., Response]:
         @wraps(view)
         def wrapper(*args: object, **kwargs: object) -> Response:
-            from tillvaxtgraf.service.extension import get_store
-
-            cache = cache_of(current_app)
-            key = request_key(cache, request, get_store().snapshot_id()) \
-                if cache.enabled else None
-            if key is not None:
-                entry = cache.get(key)
-                if entry is not None:
-                    return cached_response(entry)
+            key, kept = look_up()
+            if kept is not None:
+                return kept
             response = view(*args, **kwargs)
             if key is not None and response.status_code == 200 \
                     and not response.is_streamed and fresh():
                 body = response.get_data()
+                cache = cache_of(current_app)
                 if len(body) <= cache.max_entry:
                     cache.put(key, 200, list(response.headers.items()), body)
             return response

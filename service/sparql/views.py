@@ -128,7 +128,7 @@ def _run_query(operation: Operation, key: kept.Key | None) -> Response:
         response.headers["Cache-Control"] = "no-store"
     response = add_cors(response, METHODS)
     if key is not None:
-        kept.keep_when_whole(current_app.extensions[kept.EXTENSION], key, response)
+        kept.keep_when_whole(kept.cache_of(current_app), key, response)
     return response
 
 
@@ -221,12 +221,9 @@ def endpoint() -> Response:
     if request.method == "OPTIONS":
         return preflight(METHODS)
     # A kept answer goes out before any parsing: the key is the raw request.
-    cache = current_app.extensions[kept.EXTENSION]
-    key = kept.request_key(cache, request, get_store().snapshot_id()) if cache.enabled else None
-    if key is not None:
-        entry = cache.get(key)
-        if entry is not None:
-            return kept.cached_response(entry)
+    key, answer = kept.look_up()
+    if answer is not None:
+        return answer
     operation = parse_operation(request)
     if operation.kind == "query" and request.args.get("format") == "html":
         return _editor_page(operation.text)  # "open in the editor" links
