@@ -44,8 +44,7 @@ from tillvaxtgraf.loaders.sources import rdf_source
 pytestmark = pytest.mark.slow
 
 PROJECTS = 12_000  # 60 000 triples: the load goes through every phase, optimize included
-DISK_BYTES = 96 << 20  # the load fits with room to spare (the search index stages its facts
-# beside it, and old snapshots wait to be pruned), until the ballast fills it
+DISK_BYTES = 64 << 20  # the load fits with room to spare, until the ballast fills it
 
 
 def ignore_sigxfsz() -> None:
