@@ -26,7 +26,7 @@ from tillvaxtgraf.store.sparql import sparql
 
 log = logging.getLogger(__name__)
 
-OPTIMIZE_ABOVE_TRIPLES = 50_000
+OPTIMIZE_ABOVE_TRIPLES = 50_000  # at most the cap of store/sparql/graph_size_capped.rq
 
 
 @dataclass
@@ -64,15 +64,13 @@ def _optimize(store: ox.Store) -> None:
 
 
 def _holds_at_least(store: ox.Store, graphs: list[str], enough: int) -> bool:
-    """Whether the graphs hold ``enough`` triples together, without counting them all."""
+    """Whether the graphs hold ``enough`` triples together (at most the query's cap),
+    without counting them all."""
     for graph in graphs:
         if enough <= 0:
             break
-        result = store.query(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT * WHERE {{ GRAPH {ox.NamedNode(graph)} "
-            f"{{ ?s ?p ?o }} }} LIMIT {enough} }}"
-        )
-        enough -= int(next(iter(result))["n"].value)
+        text = bind_values(sparql("graph_size_capped"), {"g": str(ox.NamedNode(graph))})
+        enough -= int(next(iter(store.query(text)))["n"].value)
     return enough <= 0
 
 
