@@ -144,6 +144,11 @@ def test_disk_full_during_a_load(small_disk: SmallDisk, base_template: Path, big
             assert dict(now.search)["snabbväxt 120"], output
             assert unpublished(store) == set(), output
             finished.append(phase)
+            # The big graph is in the store now, and old snapshots holding it wait to be
+            # pruned: the next phase starts from the small store the others start from,
+            # or its load may run out of room before the ballast is in.
+            shutil.rmtree(store)
+            shutil.copytree(base_template, store)
             continue
         assert code == 1, f"{phase}: exit status {code}\n{output}"
         assert "Traceback" not in output, output
