@@ -7,6 +7,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from tillvaxtgraf.settings import Settings
+from tillvaxtgraf.store.embedded_backend import share_stop_count
 
 
 class GunicornServer(BaseApplication):
@@ -15,6 +16,7 @@ class GunicornServer(BaseApplication):
     def __init__(self, settings: Settings, host: str, port: int, workers: int,
                  threads: int) -> None:
         self.settings = settings
+        share_stop_count()  # before the fork, so /healthz counts for every worker
         self.options: dict[str, Any] = {
             "bind": f"{host}:{port}",
             "workers": workers,

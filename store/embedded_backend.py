@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import queue
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,6 +105,33 @@ class WorkerProcess:
         self.proc.wait()
 
 
+class StopCount:
+    """How many query workers the time limit has killed, counted for the whole server.
+
+    A pool lives in one process, but a server has several (gunicorn forks its workers),
+    and /healthz may be answered by any of them. ``share_stop_count()`` in the parent
+    before the fork puts the count in shared memory, which the children inherit."""
+
+    def __init__(self) -> None:
+        self.value = multiprocessing.Value("q", 0)
+
+    def add(self) -> None:
+        with self.value.get_lock():
+            self.value.value += 1
+
+    def get(self) -> int:
+        return int(self.value.value)
+
+
+_stop_count = StopCount()
+
+
+def share_stop_count() -> None:
+    """Start a count that every process forked from now on adds to and reads."""
+    global _stop_count
+    _stop_count = StopCount()
+
+
 class WorkerPool:
     """A fixed number of workers; a query borrows one and gives it back."""
 
@@ -114,8 +141,7 @@ class WorkerPool:
         self.idle: queue.LifoQueue[WorkerProcess | None] = queue.LifoQueue()
         for _ in range(self.size):
             self.idle.put(None)  # a slot; the process starts on first use
-        self.killed = 0
-        self.lock = threading.Lock()
+        self.stops = _stop_count
         self.pid = os.getpid()
 
     def acquire(self, deadline: float) -> WorkerProcess:
@@ -135,10 +161,12 @@ class WorkerPool:
     def release(self, worker: WorkerProcess) -> None:
         self.idle.put(worker)
 
-    def discard(self, worker: WorkerProcess) -> None:
+    def discard(self, worker: WorkerProcess, *, time_limit: bool = False) -> None:
+        """Kill a worker that cannot be given back; ``time_limit``: its query ran out of
+        time (counted), rather than its client leaving or the worker dying."""
         worker.kill()
-        with self.lock:
-            self.killed += 1
+        if time_limit:
+            self.stops.add()
         self.idle.put(None)
 
     def close(self) -> None:
@@ -198,7 +226,7 @@ class EmbeddedStore(Store):
             worker.send(request)
             kind, payload = worker.reader.read(deadline)
         except frames.DeadlineExceeded:
-            pool.discard(worker)
+            pool.discard(worker, time_limit=True)
             limit = self.default_timeout if timeout is None else timeout
             raise QueryTimeout(f"the query was stopped after {limit:g} s, its time limit",
                                hint=TIMEOUT_HINT) from None
@@ -218,7 +246,10 @@ class EmbeddedStore(Store):
                 kind, _ = worker.reader.read(deadline)
                 if kind == frames.END:
                     break
-        except (frames.DeadlineExceeded, frames.PeerGone, OSError):
+        except frames.DeadlineExceeded:
+            pool.discard(worker, time_limit=True)
+            return
+        except (frames.PeerGone, OSError):
             pool.discard(worker)
             return
         pool.release(worker)
@@ -228,12 +259,14 @@ class EmbeddedStore(Store):
         pieces the pipe gives, without being gathered or copied again."""
         pool = self._pool()
         reader = worker.reader
-        finished = False
+        finished = timed_out = False
 
         def guarded(read, *args):  # noqa: ANN001, ANN202 - a reader method and its args
+            nonlocal timed_out
             try:
                 return read(*args, deadline)
             except frames.DeadlineExceeded:
+                timed_out = True
                 raise QueryTimeout(f"the answer was cut off after {limit:g} s, its time "
                                    "limit", hint=TIMEOUT_HINT) from None
             except (frames.PeerGone, OSError) as exc:
@@ -260,7 +293,7 @@ class EmbeddedStore(Store):
                     return
         finally:
             if not finished:
-                pool.discard(worker)
+                pool.discard(worker, time_limit=timed_out)
 
     # -- Store ---------------------------------------------------------------------------
 
@@ -346,7 +379,7 @@ class EmbeddedStore(Store):
             "backend": "embedded",
             "snapshot": self.version(),
             "workers": pool.size,
-            "workers_stopped_by_time_limit": pool.killed,
+            "workers_stopped_by_time_limit": pool.stops.get(),
         }
 
     def close(self) -> None:

@@ -143,6 +143,6 @@ def test_runaway_among_normal_queries(live_server, base_store: Path) -> None:  #
     time.sleep(1.5)
     burnt = sum((cpu_ticks(pid) or idle[pid]) - idle[pid] for pid in tree)
     assert burnt < 0.3 * TICKS, f"{burnt / TICKS:.2f} s of CPU burnt after the stop"
-    stopped = [requests.get(server.url + "/healthz", timeout=5).json()
-               ["workers_stopped_by_time_limit"] for _ in range(12)]
-    assert max(stopped) >= 1
+    for _ in range(6):  # counted for the server, whichever gunicorn worker answers
+        health = requests.get(server.url + "/healthz", timeout=5).json()
+        assert health["workers_stopped_by_time_limit"] == 1, health
