@@ -10,6 +10,7 @@ import queue
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -142,6 +143,8 @@ class WorkerPool:
         for _ in range(self.size):
             self.idle.put(None)  # a slot; the process starts on first use
         self.stops = _stop_count
+        self.discarded = 0  # workers killed in this process, for any reason
+        self.lock = threading.Lock()
         self.pid = os.getpid()
 
     def acquire(self, deadline: float) -> WorkerProcess:
@@ -165,6 +168,8 @@ class WorkerPool:
         """Kill a worker that cannot be given back; ``time_limit``: its query ran out of
         time (counted), rather than its client leaving or the worker dying."""
         worker.kill()
+        with self.lock:
+            self.discarded += 1
         if time_limit:
             self.stops.add()
         self.idle.put(None)

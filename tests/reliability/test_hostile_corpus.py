@@ -318,7 +318,7 @@ def test_hostile_request(hostile_app: Flask, hostile_store: Path, listener: sock
     port = listener.getsockname()[1]
     url = LISTENER.format(port=port)
     store = hostile_app.extensions["tillvaxtgraf.store"]
-    before, died_before = store_state(hostile_store), store.pool.killed
+    before, died_before = store_state(hostile_store), store.pool.discarded
     kwargs: dict[str, object] = {"headers": case.headers}
     if case.query is not None:
         kwargs["query_string"] = _fill(case.query, url, port)
@@ -335,7 +335,7 @@ def test_hostile_request(hostile_app: Flask, hostile_store: Path, listener: sock
     for name, value in response.headers.items():
         assert "\r" not in value and "\n" not in value, (name, value)
     assert "Set-Cookie" not in response.headers
-    assert store.pool.killed == died_before, "a query worker died or was stopped"
+    assert store.pool.discarded == died_before, "a query worker died or was stopped"
     nobody_called(listener)
     unchanged(hostile_store, before)
 
