@@ -119,36 +119,63 @@ PHASES = {  # (module, function): phase of our load, timed in the child
     ("tillvaxtgraf.loaders.load", "_optimize"): "optimize()",
     ("tillvaxtgraf.store.snapshots", "SnapshotDir.begin"): "snapshot copy",
     ("tillvaxtgraf.loaders.table_load", "MappingRun._check_sample"): "SHACL on the sample",
-    ("tillvaxtgraf.loaders.funding_summaries", "rebuild"): "funding summaries",
+    ("tillvaxtgraf.loaders.funding_summaries", "prepare"):
+        "funding summaries, written (before the bulk load)",
+    ("tillvaxtgraf.loaders.funding_summaries", "apply"): "funding summaries, bulk-loaded",
+    ("tillvaxtgraf.loaders.funding_summaries", "rebuild"): "funding summaries (before 2026-11-27)",
     ("tillvaxtgraf.store.derived", "DerivedBuild.finish"):
         "waiting for the search index (built beside the load)",
 }
 
 
-def time_phases() -> dict[str, float]:
-    """Wrap the phases of our load in timers; the dict fills in as the load runs."""
+def rss_kib() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def time_phases() -> tuple[dict[str, float], dict[str, int]]:
+    """Wrap the phases of our load in timers; the dicts fill in as the load runs: seconds
+    per phase, and the process's largest RSS seen in each (sampled every 0.2 s; outside
+    every phase, under "the rest")."""
     import functools
     import importlib
+    import threading
 
     spent: dict[str, float] = {}
+    peaks: dict[str, int] = {}
+    running: list[str] = []  # the phases in progress, innermost last
+
+    def sample() -> None:
+        while True:
+            phase = running[-1] if running else "the rest"
+            peaks[phase] = max(peaks.get(phase, 0), rss_kib())
+            time.sleep(0.2)
+
     for (module_name, qualname), phase in PHASES.items():
         owner = importlib.import_module(module_name)
         *path, name = qualname.split(".")
         for part in path:
             owner = getattr(owner, part)
-        function = getattr(owner, name)
+        function = getattr(owner, name, None)
+        if function is None:  # a phase of another version of the loader
+            continue
 
         @functools.wraps(function)
         def timed(*args, _function=function, _phase=phase, **kwargs):  # noqa: ANN002, ANN003, ANN202
             t0 = time.perf_counter()
+            running.append(_phase)
             try:
                 return _function(*args, **kwargs)
             finally:
+                running.pop()
                 spent[_phase] = spent.get(_phase, 0.0) + time.perf_counter() - t0
 
         setattr(owner, name, timed)
-    return spent
-
+    threading.Thread(target=sample, daemon=True).start()
+    return spent, peaks
 
 
 def keep_mapped(keep: Path) -> None:
@@ -161,6 +188,7 @@ def keep_mapped(keep: Path) -> None:
         files = write(self, workdir)
         keep.mkdir(exist_ok=True)
         for path in files:
+            (keep / path.name).unlink(missing_ok=True)
             os.link(path, keep / path.name)
         return files
 
@@ -182,7 +210,7 @@ def child(variant: str, data: Path, store_dir: Path, graph: str,
 
             derived.registered_builders()
             derived.unregister_derived_builder("search")
-        phases = time_phases()
+        phases, phase_peaks = time_phases()
     imported = time.perf_counter()
     rss_after_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
@@ -197,9 +225,10 @@ def child(variant: str, data: Path, store_dir: Path, graph: str,
             store.optimize()
     seconds = time.perf_counter() - t0
     if variant != "ours":  # distinct triples (the mapping's parts may repeat a few lines)
-        graphs, phases = {graph: len(store)}, {}
+        graphs, phases, phase_peaks = {graph: len(store)}, {}, {}
         del store
     print(json.dumps({"seconds": seconds, "imports": imported - started, "phases": phases,
+                      "phase_peak_rss_kib": phase_peaks,
                       "rss_after_imports_kib": rss_after_imports, "graphs": graphs}))
 
 
@@ -340,12 +369,15 @@ def main() -> None:
                                  encoding="utf-8")
         return
     phases = [r["phases"] for r in runs if r["variant"] == "ours"]
-    print("| phase of ours | s (median) |\n|---|---:|")
+    peaks = [r.get("phase_peak_rss_kib", {}) for r in runs if r["variant"] == "ours"]
+    print("| phase of ours | s (median) | peak RSS MiB (median) |\n|---|---:|---:|")
     for phase in PHASES.values():
-        print(f"| {phase} | {statistics.median(p.get(phase, 0.0) for p in phases):.1f} |")
+        print(f"| {phase} | {statistics.median(p.get(phase, 0.0) for p in phases):.1f} "
+              f"| {statistics.median(p.get(phase, 0) for p in peaks) / 1024:.0f} |")
     rest = statistics.median(r["seconds"] - sum(r["phases"].values())
                              for r in runs if r["variant"] == "ours")
-    print(f"| the rest (metadata, publish, …) | {rest:.1f} |\n")
+    print(f"| the rest (metadata, publish, …) | {rest:.1f} "
+          f"| {statistics.median(p.get('the rest', 0) for p in peaks) / 1024:.0f} |\n")
     ours = summary["ours"]
     bases = [b for b in ("raw", "raw+optimize") if b in summary]
     for base in bases:

@@ -50,7 +50,6 @@ replaces its share and keeps the others'. The metadata graph records the summari
 from __future__ import annotations
 
 import hashlib
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -469,30 +468,30 @@ def contributing_graphs(store: ox.Store) -> list[str]:
     return sorted(q.object.value for q in quads)
 
 
-def _replace_graphs(store: ox.Store, graphs: list[tuple[str, Iterator[str]]]
-                    ) -> list[tuple[str, str, int]]:
-    """Replace the graphs with these N-Triples lines, in one bulk load (each bulk load
-    has a fixed cost of seconds in a big store). Returns (graph, sha256, lines).
+@dataclass
+class PreparedSummaries:
+    """The derived graphs of a load, written to a file and waiting for ``apply``."""
 
-    The lines go through a temporary N-Quads file in chunks, not one string: with a list
-    entry per project the derived graphs hold millions of lines at a million projects."""
+    path: Path  # N-Quads of every derived graph
+    graphs: list[str]  # the project graphs the summaries come from
+    written: list[tuple[str, str, int]]  # (derived graph, sha256, lines)
+
+
+def _write_graphs(path: Path, graphs: list[tuple[str, Iterator[str]]]
+                  ) -> list[tuple[str, str, int]]:
+    """Write the graphs' N-Triples lines to one N-Quads file, in chunks (with a list entry
+    per project they hold millions of lines at a million projects). Returns (graph,
+    sha256, lines)."""
     written = []
-    with tempfile.TemporaryDirectory(prefix="tillvaxtgraf-summaries-") as folder:
-        path = Path(folder) / "derived.nq"
-        with path.open("w", encoding="utf-8") as out:
-            for graph, lines in graphs:
-                digest, count, chunk = hashlib.sha256(), 0, []
-                for line in lines:
-                    chunk.append(line)
-                    if len(chunk) == 50_000:
-                        count += _write_chunk(out, digest, chunk, graph)
-                count += _write_chunk(out, digest, chunk, graph)
-                written.append((graph, digest.hexdigest(), count))
-        for graph, _, _ in written:
-            node = ox.NamedNode(graph)
-            if store.contains_named_graph(node):
-                store.remove_graph(node)
-        store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS)
+    with path.open("w", encoding="utf-8") as out:
+        for graph, lines in graphs:
+            digest, count, chunk = hashlib.sha256(), 0, []
+            for line in lines:
+                chunk.append(line)
+                if len(chunk) == 50_000:
+                    count += _write_chunk(out, digest, chunk, graph)
+            count += _write_chunk(out, digest, chunk, graph)
+            written.append((graph, digest.hexdigest(), count))
     return written
 
 
@@ -506,26 +505,43 @@ def _write_chunk(out: TextIO, digest: Any, chunk: list[str], graph: str) -> int:
     return count
 
 
-def rebuild(store: ox.Store, project_graph: str, accumulator: FundingAccumulator
-            ) -> tuple[list[str], list[tuple[str, str, int]]]:
-    """Replace the summaries (and by-graph) graphs after ``project_graph`` was loaded.
+def prepare(store: ox.Store, project_graph: str, accumulator: FundingAccumulator,
+            folder: Path) -> PreparedSummaries:
+    """Write the summaries (and by-graph) graphs for when ``project_graph`` holds the
+    table summed in ``accumulator``, to a file in ``folder``.
 
-    Returns the project graphs the summaries now come from, and (graph, sha256, lines)
-    of each derived graph written.
+    Called before the project graph's bulk load, which changes nothing read here (the
+    other project graphs' sums), so the sums need not stay in memory beside the bulk
+    loader: the caller drops the accumulator afterwards.
     """
     others = [g for g in contributing_graphs(store)
               if g != project_graph and store.contains_named_graph(ox.NamedNode(g))]
     stored = read_partials(store, {graph_key(g) for g in others})
     by_graph = {g: stored.get(graph_key(g), FundingAccumulator()) for g in others}
-    total = FundingAccumulator()
-    for acc in [*by_graph.values(), accumulator]:
-        total.merge(acc)
+    if by_graph:
+        total = FundingAccumulator()
+        for acc in [*by_graph.values(), accumulator]:
+            total.merge(acc)
+    else:  # the usual case, one project graph: its sums are the total (no copy)
+        total = accumulator
     by_graph[project_graph] = accumulator
 
     def partials() -> Iterator[str]:
         for graph in sorted(by_graph):
             yield from partial_lines(by_graph[graph], graph)
 
-    written = _replace_graphs(store, [(SUMMARIES_GRAPH, summary_lines(total)),
-                                      (PARTIALS_GRAPH, partials())])
-    return sorted(by_graph), written
+    path = folder / "funding-summaries.nq"
+    written = _write_graphs(path, [(SUMMARIES_GRAPH, summary_lines(total)),
+                                   (PARTIALS_GRAPH, partials())])
+    return PreparedSummaries(path, sorted(by_graph), written)
+
+
+def apply(store: ox.Store, prepared: PreparedSummaries) -> None:
+    """Replace the derived graphs with the prepared ones, in one bulk load (each bulk load
+    has a fixed cost of seconds in a big store); the file is removed afterwards."""
+    for graph, _, _ in prepared.written:
+        node = ox.NamedNode(graph)
+        if store.contains_named_graph(node):
+            store.remove_graph(node)
+    store.bulk_load(path=str(prepared.path), format=ox.RdfFormat.N_QUADS)
+    prepared.path.unlink(missing_ok=True)

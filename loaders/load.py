@@ -152,6 +152,7 @@ def _apply(store: ox.Store, source: Source, workdir: Path, progress: bool | None
     started = metadata.now()
     inputs = inputs or _DerivedInputs(None, None)
     paths, rdf_format = source.rdf_files(workdir, progress)
+    source.before_load(store, workdir)
     path = paths[0]
     targets = [source.graph]
     try:

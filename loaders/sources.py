@@ -68,6 +68,12 @@ class Source:
                                          progress)
         return self.run.write(workdir), ox.RdfFormat.N_TRIPLES
 
+    def before_load(self, store: ox.Store, workdir: Path) -> None:
+        """Once the table is mapped, before its bulk load: what can be worked out without
+        the new triples (a table's derived graphs) is written to ``workdir`` then."""
+        if self.run is not None:
+            self.run.prepare(store, self, workdir)
+
     def after_load(self, store: ox.Store) -> list[tuple[str, int]]:
         """Once the file is in the store: SHACL on a sample, derived graphs (table loads).
 
