@@ -39,7 +39,9 @@ The summaries graph (see the ontology for the terms):
   ``tg:summaryFirstRank``, the rank by start date of its first project (1 + the projects
   of the list that start earlier): a project among the first N of the list by start date
   has rank at most N, so the catalog's row cap reads only the chunks that start at most
-  there (about N + ``CHUNK`` projects) instead of the whole list.
+  there (about N + ``CHUNK`` projects) instead of the whole list. Its
+  ``tg:summaryFirstRankAllCounties`` adds the projects of the same (sub-)priority in the
+  counties whose IRIs sort before, for the same cut when the answer spans all counties.
 
 Every project graph's own sums are kept in ``…/funding-summaries-by-graph`` (cells under
 ``id/funding-summary/by-graph/{graph key}/``), so that loading one project file again
@@ -338,11 +340,16 @@ def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
         yield f"{subject} <{TG}grantedAmount> {_decimal(totals.granted)} .\n"
         yield f"{subject} <{TG}projectCount> {_integer(totals.projects)} .\n"
         yield f"{subject} <{TG}rank> {_integer(rank)} .\n"
+    # Counties in the order of their IRIs (the county codes sort as the IRIs do), so
+    # that a list's projects in earlier counties are counted before it.
+    in_earlier_counties: dict[str, int] = {}  # sub-priority → its projects so far
     for (county, sub_priority), projects in sorted(acc.lists.items()):
         ranked = _by_start(projects)
         ranks: list[int] = []  # 1 + the projects that start earlier
         for index, (start, _) in enumerate(ranked):
             ranks.append(ranks[-1] if index and ranked[index - 1][0] == start else index + 1)
+        earlier = in_earlier_counties.get(sub_priority, 0)
+        in_earlier_counties[sub_priority] = earlier + len(ranked)
         for chunk in range(0, len(ranked), CHUNK):
             subject = f"<{CELLS}project-list/{county}/{sub_priority}/{chunk // CHUNK + 1}>"
             rank = ranks[chunk]
@@ -350,6 +357,8 @@ def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
             yield f"{subject} <{TG}summaryCounty> <{ID}county/{county}> .\n"
             yield f"{subject} <{TG}summarySubPriority> <{ID}priority/{sub_priority}> .\n"
             yield f"{subject} <{TG}summaryFirstRank> {_integer(rank)} .\n"
+            yield (f"{subject} <{TG}summaryFirstRankAllCounties> "
+                   f"{_integer(earlier + rank)} .\n")
             for _, project in ranked[chunk:chunk + CHUNK]:
                 yield f"{subject} <{TG}summaryProject> <{PROJECT}{project}> .\n"
 

@@ -162,9 +162,18 @@ class RowCap:
 
     variable: str
     unless: list[str] = field(default_factory=list)
+    # parameter → the order variable to cut by instead when that parameter is not given
+    # (when the answer then spans more than one numbering, e.g. every county's lists)
+    absent: dict[str, str] = field(default_factory=dict)
 
     def applies(self, bound: dict[str, Term], query: NamedQuery) -> bool:
         return not any(p.variable in bound for p in query.parameters if p.name in self.unless)
+
+    def order_variable(self, bound: dict[str, Term], query: NamedQuery) -> str:
+        for p in query.parameters:
+            if p.name in self.absent and p.variable not in bound:
+                return self.absent[p.name]
+        return self.variable
 
 
 @dataclass
@@ -285,7 +294,8 @@ def parse_query_file(name: str, text: str) -> NamedQuery:
         param.description = str(helps.get(param.name, ""))
         query.parameters.append(param)
     if query.row_cap is not None:
-        unknown = set(query.row_cap.unless) - {p.name for p in query.parameters}
+        unknown = ({*query.row_cap.unless, *query.row_cap.absent}
+                   - {p.name for p in query.parameters})
         if unknown:
             raise TillvaxtgrafError(f"row_cap: no parameter(s) {sorted(unknown)}",
                                     source=f"{name}.rq")
@@ -302,7 +312,14 @@ def _row_cap(name: str, entry: Any, text: str) -> RowCap | None:
     if len(ROW_CAP_MARKER.findall(text)) != 1:
         raise TillvaxtgrafError("row_cap needs one '# row cap' line in the query",
                                 source=f"{name}.rq")
-    return RowCap(variable, [str(u) for u in entry.get("unless") or []])
+    absent = entry.get("absent") or {}
+    if not isinstance(absent, dict) or not all(
+            isinstance(v, str) and re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", v)
+            for v in absent.values()):
+        raise TillvaxtgrafError("row_cap: absent maps parameters to variables (names "
+                                "without '?')", source=f"{name}.rq")
+    return RowCap(variable, [str(u) for u in entry.get("unless") or []],
+                  {str(k): v for k, v in absent.items()})
 
 
 def _merge(entries: Any) -> dict[str, Any]:
@@ -355,7 +372,7 @@ def run_named(store: Store, query: NamedQuery, values: dict[str, Any], *,
         return QueryAnswer([], [], False, store.ask(text, bound, timeout=timeout))
     row_cap = query.row_cap
     if row_cap is not None and max_rows > 0 and row_cap.applies(bound, query):
-        cut = f"FILTER(?{row_cap.variable} <= {int(max_rows) + 1})"
+        cut = f"FILTER(?{row_cap.order_variable(bound, query)} <= {int(max_rows) + 1})"
         text = ROW_CAP_MARKER.sub(lambda m: m.group(1) + cut, text, count=1)
     capped = with_row_limit(text, inspect(text), max_rows + 1) if max_rows > 0 else text
     columns, rows = store.select(capped, bound, timeout=timeout)

@@ -687,10 +687,18 @@ def test_a_row_cap_needs_its_variable_its_line_and_known_parameters():
     assert query.row_cap is not None and query.row_cap.variable == "n"
     assert query.row_cap.applies({}, query)
     assert not query.row_cap.applies(query.bind({"y": "1"}), query)
+    assert query.row_cap.order_variable({}, query) == "n"
+    spans = parse_query_file("capped", head + "#+   variable: n\n#+   absent: {y: m}\n" + body)
+    assert spans.row_cap is not None and spans.row_cap.applies({}, spans)
+    assert spans.row_cap.order_variable({}, spans) == "m"
+    assert spans.row_cap.order_variable(spans.bind({"y": "1"}), spans) == "n"
     for decorator, text, problem in [
             ("#+   unless: [y]\n", body, "needs a variable"),
             ("#+   variable: n\n", body.replace("# row cap", ""), "one '# row cap' line"),
-            ("#+   variable: n\n#+   unless: [z]\n", body, "no parameter(s) ['z']")]:
+            ("#+   variable: n\n#+   unless: [z]\n", body, "no parameter(s) ['z']"),
+            ("#+   variable: n\n#+   absent: {z: m}\n", body, "no parameter(s) ['z']"),
+            ("#+   variable: n\n#+   absent: {y: '?m'}\n", body, "absent maps parameters"),
+            ("#+   variable: n\n#+   absent: [y]\n", body, "absent maps parameters")]:
         with pytest.raises(TillvaxtgrafError, match=re.escape(problem)):
             parse_query_file("capped", head + decorator + text)
 

@@ -374,14 +374,22 @@ def test_project_lists_come_in_chunks_by_start_date(generated) -> None:
     for r in generated.query(raw, use_default_graph_as_union=True):
         lists.setdefault((r["county"].value, r["sub"].value), []).append(
             (r["start"].value, r["project"].value))
-    chunks = PREFIXES + """SELECT ?list ?county ?sub ?first ?project WHERE {
+    chunks = PREFIXES + """SELECT ?list ?county ?sub ?first ?across ?project WHERE {
       ?list a tg:ProjectListSummary ; tg:summaryCounty ?county ; tg:summarySubPriority ?sub ;
-        tg:summaryFirstRank ?first ; tg:summaryProject ?project }"""
+        tg:summaryFirstRank ?first ; tg:summaryFirstRankAllCounties ?across ;
+        tg:summaryProject ?project }"""
     got: dict[str, tuple[tuple[str, str], int, set[str]]] = {}
+    across: dict[str, int] = {}
     for r in generated.query(chunks, use_default_graph_as_union=True):
         key = (r["county"].value, r["sub"].value)
         got.setdefault(r["list"].value, (key, int(r["first"].value), set()))[2].add(
             r["project"].value)
+        across[r["list"].value] = int(r["across"].value)
+    for chunk, ((county, sub), first, _) in got.items():
+        # counted on from the lists of the same sub-priority in counties whose IRIs sort first
+        earlier = {p for (c, s), members in lists.items() if s == sub and c < county
+                   for _, p in members}
+        assert across[chunk] == first + len(earlier), chunk
     assert {key for key, _, _ in got.values()} == set(lists)
     assert max(len(projects) for _, _, projects in got.values()) == 2
     for key, first, projects in got.values():
