@@ -93,6 +93,8 @@ CATALOG = [
      {"organisation": ID + "region/24"}),
     ("projects of a sub-priority in a county", "sub_priority_projects",
      {"priority": ID + "priority/kapitalforsorjning", "county": COUNTY}),
+    ("projects of a priority in all counties", "sub_priority_projects",
+     {"priority": ID + "priority/innovation-och-foretagande"}),
 ]
 
 

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 
 from tillvaxtgraf.errors import LoadError
 from tillvaxtgraf.loaders import csv_mapping, funding_summaries
+from tillvaxtgraf.memory import release_free_memory
 from tillvaxtgraf.store.names import METADATA_GRAPH, PROV
 
 if TYPE_CHECKING:
@@ -156,6 +157,7 @@ class MappingRun:
             self.prepared = funding_summaries.prepare(store, source.graph, self.funding,
                                                       workdir)
             self.funding = None
+            release_free_memory()
 
     def finish(self, store: ox.Store, source: Source) -> list[tuple[str, int]]:
         """After the bulk load: SHACL on the sample, derived graphs. Returns (graph, triples)."""
