@@ -111,17 +111,27 @@ class StopCount:
 
     A pool lives in one process, but a server has several (gunicorn forks its workers),
     and /healthz may be answered by any of them. ``share_stop_count()`` in the parent
-    before the fork puts the count in shared memory, which the children inherit."""
+    before the fork puts the count in shared memory, which the children inherit (where
+    the system has no shared semaphores, each process counts its own)."""
 
     def __init__(self) -> None:
-        self.value = multiprocessing.Value("q", 0)
+        try:
+            self.shared = multiprocessing.Value("q", 0)
+        except (OSError, ImportError):  # no POSIX semaphores here (e.g. no /dev/shm)
+            self.shared = None
+        self.local = 0
+        self.lock = threading.Lock()
 
     def add(self) -> None:
-        with self.value.get_lock():
-            self.value.value += 1
+        if self.shared is None:
+            with self.lock:
+                self.local += 1
+            return
+        with self.shared.get_lock():
+            self.shared.value += 1
 
     def get(self) -> int:
-        return int(self.value.value)
+        return self.local if self.shared is None else int(self.shared.value)
 
 
 _stop_count = StopCount()
