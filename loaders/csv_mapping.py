@@ -62,6 +62,7 @@ _LANG_TAG = re.compile(r"[A-Za-z]+(-[A-Za-z0-9]+)*")
 _CONFIDENCE_NOTE = re.compile(r"\s*\(.*\)$")
 RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
 MAX_REPORTED_ROWS = 100
+_EMPTY_CELL = "a value is required here, the cell is empty"
 _MEMO_SIZE = 1 << 17  # entries of each per-column memo of checked values
 
 
@@ -845,7 +846,7 @@ class _Engine:
         make = _object_maker(rule, self.mapping.decimal, error_column)
         column = rule.column
         required = rule.required
-        empty = "a value is required here, the cell is empty"
+        empty = _EMPTY_CELL
         simple = (column is not None and rule.confidence is None and rule.pattern is None
                   and rule.unless is None)
         if simple and rule.separator is None and rule.kind == "literal" and (
@@ -873,19 +874,7 @@ class _Engine:
                     raise _CellError(empty, column)
             return cell
         if simple and rule.kind == "iri":  # several IRIs in one cell
-            sep = rule.separator
-
-            def iris(values: dict[str, str], subject: str, out: list[str]) -> None:
-                text = values.get(column)  # type: ignore[arg-type]
-                if not text:
-                    if required:
-                        raise _CellError(empty, column)
-                    return
-                for item in text.split(sep):
-                    item = item.strip()
-                    if item:
-                        out.append(subject + predicate + make(item) + " .\n")
-            return iris
+            return self._links_per_item(rule, column, "", "", make)
         if (rule.template is not None and rule.kind == "iri" and rule.confidence is None
                 and rule.pattern is None and rule.separator is None and rule.unless is None
                 and _Template(rule.template).fixed_scheme):
@@ -908,20 +897,7 @@ class _Engine:
                 and rule.unless is None and len(_Template(rule.template).columns) == 1):
             # Links from a multi-valued cell (…/municipality/{codes}): one per value.
             head_iri, tail_iri = _Template(rule.template).literals
-            sep = rule.separator
-
-            def links(values: dict[str, str], subject: str, out: list[str]) -> None:
-                text = values.get(error_column)  # type: ignore[arg-type]
-                if not text:
-                    if required:
-                        raise _CellError(empty, error_column)
-                    return
-                for item in text.split(sep):
-                    item = item.strip()
-                    if item:
-                        out.append(subject + predicate + make(head_iri + item + tail_iri)
-                                   + " .\n")
-            return links
+            return self._links_per_item(rule, error_column, head_iri, tail_iri, make)
         if rule.value is not None and rule.confidence is None and rule.unless is None:
             constant = predicate + make(rule.value) + " .\n"
 
@@ -935,6 +911,26 @@ class _Engine:
                 out.append(subject + predicate + obj + " .\n")
         return general
 
+    @staticmethod
+    def _links_per_item(rule: PropertyRule, column: str | None, head: str, tail: str,
+                        make: Callable[[str], str]
+                        ) -> Callable[[dict[str, str], str, list[str]], None]:
+        """A triple per item of a multi-valued cell, its object ``head + item + tail``."""
+        predicate, sep, required = f" <{rule.predicate}> ", rule.separator, rule.required
+        empty = _EMPTY_CELL
+
+        def links(values: dict[str, str], subject: str, out: list[str]) -> None:
+            text = values.get(column)  # type: ignore[arg-type]
+            if not text:
+                if required:
+                    raise _CellError(empty, column)
+                return
+            for item in text.split(sep):
+                item = item.strip()
+                if item:
+                    out.append(subject + predicate + make(head + item + tail) + " .\n")
+        return links
+
     def _inline_property(self, rule: PropertyRule, code: _Code) -> bool:
         """Write the property's triple inline into ``code`` (see ``_entity``); False for
         the kinds that keep their closure. The same cases and messages as ``_property``."""
@@ -943,7 +939,7 @@ class _Engine:
             return False
         predicate = f" <{rule.predicate}> "
         required = rule.required
-        empty = "a value is required here, the cell is empty"
+        empty = _EMPTY_CELL
         column = rule.column
         if column is not None:
             code.line(f"text = {code.get(column)}")
@@ -1009,8 +1005,7 @@ class _Engine:
                 text = values.get(column or "", "")
             if not text:
                 if required:
-                    raise _CellError("a value is required here, the cell is empty",
-                                     error_column)
+                    raise _CellError(_EMPTY_CELL, error_column)
                 return ()
             items = [text] if sep is None else [t.strip() for t in text.split(sep) if t.strip()]
             if fill is not None and sep is not None:
@@ -1035,15 +1030,22 @@ class _Engine:
         kinds call their closure (``_property``), which reads the row's values."""
         template = _Template(entity.iri)
         code = _Code()
+        each = entity.each
+        # The properties in their order, written first (the loop over ``each`` items
+        # depends on whether any of them is a call): inline ones, the others as calls.
+        body = _Code()
+        body.constants = code.constants
+        body.cells = {column: f"_v{k}" for k, column in enumerate(each)}
+        calls = False
+        for rule in entity.properties:
+            if not self._inline_property(rule, body):
+                calls = True
+                body.line(f"{body.constant(self._property(rule))}(values, subject, out)")
         code.line("def one(values, out, pending, line):")
         code.indent = 1
         code.line("get = values.get")
         code.line("append = out.append")
         skip = "return"
-        each = entity.each
-        body = _Code()
-        body.cells = {column: f"_v{k}" for k, column in enumerate(each)}
-        calls = [rule for rule in entity.properties if not self._inline_property(rule, body)]
         if each:
             # One entity per item of the cells (an empty cell fits any count).
             for k, column in enumerate(each):
@@ -1063,9 +1065,7 @@ class _Engine:
                 if calls:
                     code.line(f"values[{column!r}] = _v{k}")
             skip = "continue"
-        else:
-            body.cells = {}
-        code.cells = body.cells
+            code.cells = body.cells
         if entity.unless is not None:
             code.line(f"if {code.get(entity.unless)}: {skip}")
         code.fill("iri", template, skip)
@@ -1081,13 +1081,6 @@ class _Engine:
         code.line("subject = '<' + iri + '>'")
         for rdf_type in entity.types:
             code.line(f"append(subject + {f' {RDF_TYPE} <{rdf_type}> .' + chr(10)!r})")
-        # The properties in their order: inline ones from `body`, the others as calls.
-        body.lines.clear()
-        body.constants = code.constants
-        for rule in entity.properties:
-            if not self._inline_property(rule, body):
-                name = body.constant(self._property(rule))
-                body.line(f"{name}(values, subject, out)")
         code.lines += ["    " * code.indent + text for text in body.lines]
         if each and calls:
             code.indent = 1

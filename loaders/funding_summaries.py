@@ -283,7 +283,6 @@ def _local(iri: str) -> str:
     return iri.removeprefix(ID).replace("/", "-")
 
 
-
 def _ranked(pairs: Iterable[tuple[tuple[str, str], Totals]],
             order: Callable[[tuple[str, Totals]], Any]
             ) -> Iterator[tuple[str, int, str, Totals]]:
@@ -295,6 +294,7 @@ def _ranked(pairs: Iterable[tuple[tuple[str, str], Totals]],
     for group in sorted(groups):
         for rank, (member, totals) in enumerate(sorted(groups[group], key=order), start=1):
             yield group, rank, member, totals
+
 
 def summary_lines(acc: FundingAccumulator) -> Iterator[str]:
     """The summaries graph, for the sums of all project graphs together."""

@@ -16,6 +16,7 @@ import pickle
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -131,19 +132,10 @@ class MappingRun:
     def _write_one(self, workdir: Path) -> Path:
         out = workdir / "mapped.nt"
         on_row = self.funding.add if self.funding is not None else None
-        batch: list[bytes] = []
         try:
-            with open(out, "wb") as fh:  # each row encoded on its own: see map_part
-                for chunk in csv_mapping.map_rows(self.mapping, self.subject_lines,
-                                                  bad_rows=self.bad_rows, on_row=on_row,
-                                                  sample=self.sample, progress=self.progress):
-                    batch.append(chunk.encode("utf-8"))
-                    if len(batch) >= 2000:
-                        fh.write(b"".join(batch))
-                        self.rows += len(batch)
-                        batch.clear()
-                fh.write(b"".join(batch))
-                self.rows += len(batch)
+            self.rows += _write_rows(out, csv_mapping.map_rows(
+                self.mapping, self.subject_lines, bad_rows=self.bad_rows, on_row=on_row,
+                sample=self.sample, progress=self.progress))
         finally:
             if self.bad_rows is not None:
                 self.bad_rows.close()
@@ -197,6 +189,24 @@ class MappingRun:
                             focus=sorted(set(_SUBJECT.findall(text))), extra=text)
 
 
+def _write_rows(out: Path, rows: Iterable[str]) -> int:
+    """Write the rows' N-Triples text to ``out``; returns how many rows there were.
+
+    Each row is encoded on its own: most rows' text is Latin-1, and one wide character
+    (an en dash) in a joined batch would make the whole batch a wider, slower string."""
+    count = 0
+    batch: list[bytes] = []
+    with open(out, "wb") as fh:
+        for row in rows:
+            batch.append(row.encode("utf-8"))
+            if len(batch) >= 2000:
+                fh.write(b"".join(batch))
+                count += len(batch)
+                batch.clear()
+        fh.write(b"".join(batch))
+    return count + len(batch)
+
+
 @dataclass
 class PartResult:
     """What one process mapping a share of a table hands back."""
@@ -217,22 +227,10 @@ def map_part(mapping: csv_mapping.Mapping, part: tuple[int, int, int], out: Path
     sample: list[str] | None = [] if first and mapping.shacl == "sample" else None
     subject_lines: dict[str, int] | None = {} if first else None
     unique: dict[str, dict[str, int]] = {}
-    rows = 0
-    batch: list[bytes] = []
     try:
-        # Each row encoded on its own: most rows' text is Latin-1, and one wide character
-        # (an en dash) in a joined batch would make the whole batch a wider, slower string.
-        with open(out, "wb") as fh:
-            for chunk in csv_mapping.map_rows(
-                    mapping, subject_lines, on_row=funding.add if funding else None,
-                    sample=sample, progress=False, part=part, unique=unique):
-                batch.append(chunk.encode("utf-8"))
-                if len(batch) >= 2000:
-                    fh.write(b"".join(batch))
-                    rows += len(batch)
-                    batch.clear()
-            fh.write(b"".join(batch))
-            rows += len(batch)
+        rows = _write_rows(out, csv_mapping.map_rows(
+            mapping, subject_lines, on_row=funding.add if funding else None,
+            sample=sample, progress=False, part=part, unique=unique))
     except LoadError:  # bad rows, or a bad table: the one-process mapping reports it
         return None
     return PartResult(rows, unique, funding, sample, subject_lines)
